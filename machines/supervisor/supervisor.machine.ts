@@ -1,0 +1,215 @@
+/**
+ * @module The supervisor statechart: owns one upstream child per configured server, loads their
+ * records through its store actor, commits what children issue and answers `token.persisted`.
+ */
+import { type AnyActorRef, assign, enqueueActions, fromCallback, setup } from 'xstate';
+import type { UpstreamEvent } from '../upstream/upstream.events.js';
+import { upstreamMachine } from '../upstream/upstream.machine.js';
+import type { UpstreamInput } from '../upstream/upstream.types.js';
+import { jitterFor } from './jitter.js';
+import type { SupervisorEvent } from './supervisor.events.js';
+import type {
+  LoadResult,
+  ServerSpec,
+  StoreCommand,
+  SupervisorContext,
+  SupervisorInput,
+} from './supervisor.types.js';
+
+/** The system id of the upstream actor of server `name`. */
+export const upstreamSystemId = (name: string) => `upstream:${name}`;
+
+/** Whether two specs describe the same server well enough to keep its actor. */
+function sameTarget(a: ServerSpec, b: ServerSpec): boolean {
+  return a.serverKey === b.serverKey;
+}
+
+function childInput(context: SupervisorContext, spec: ServerSpec, result: LoadResult): UpstreamInput {
+  return {
+    entry: spec.entry,
+    serverKey: spec.serverKey,
+    record: result.status === 'found' ? result.record : null,
+    recordError: result.status === 'corrupt' ? result.error : null,
+    settings: context.settings,
+    jitter: jitterFor(spec.entry.name, context.jitterSeed, context.maxJitter),
+    env: context.env,
+  };
+}
+
+export const supervisorMachine = setup({
+  types: {
+    context: {} as SupervisorContext,
+    events: {} as SupervisorEvent,
+    input: {} as SupervisorInput,
+  },
+  actors: {
+    upstream: upstreamMachine,
+    /** Performs StoreCommands and reports StoreReports; services/ provides the real one. */
+    store: fromCallback<StoreCommand, unknown>(() => {
+      throw new Error('The "store" actor must be provided by services/ (machine.provide).');
+    }),
+  },
+  guards: {
+    noServers: ({ context }) => context.loading.length === 0,
+    lastLoad: ({ context }, params: { name: string }) =>
+      context.loading.length === 1 && context.loading[0] === params.name,
+  },
+  actions: {
+    requestLoads: enqueueActions(({ enqueue }, params: { specs: ServerSpec[] }) => {
+      for (const spec of params.specs) {
+        enqueue.sendTo('store', {
+          type: 'store.load',
+          name: spec.entry.name,
+          serverKey: spec.serverKey,
+        } satisfies StoreCommand);
+      }
+    }),
+    spawnLoaded: assign(({ context, spawn }, params: { name: string; serverKey: string; result: LoadResult }) => {
+      const spec = context.specs[params.name];
+      // A load that a later config change made obsolete is dropped.
+      if (!spec || spec.serverKey !== params.serverKey || context.children[params.name]) return {};
+      const ref = spawn('upstream', {
+        id: params.name,
+        systemId: upstreamSystemId(params.name),
+        input: childInput(context, spec, params.result),
+      }) as AnyActorRef;
+      return {
+        children: { ...context.children, [params.name]: ref },
+        loading: context.loading.filter((n) => n !== params.name),
+      };
+    }),
+    forwardToStore: enqueueActions(({ enqueue, event }) => {
+      if (event.type === 'token.issued') {
+        enqueue.sendTo('store', {
+          type: 'store.save',
+          name: event.name,
+          kind: event.kind,
+          record: event.record,
+          expectedGeneration: event.expectedGeneration,
+          correlationId: event.correlationId,
+        } satisfies StoreCommand);
+      } else if (event.type === 'token.cleared') {
+        enqueue.sendTo('store', {
+          type: 'store.clear',
+          name: event.name,
+          serverKey: event.serverKey,
+          generation: event.generation,
+        } satisfies StoreCommand);
+      }
+    }),
+    answerChild: enqueueActions(({ context, enqueue, event }) => {
+      if (event.type !== 'store.saved' && event.type !== 'store.save_failed') return;
+      const child = context.children[event.name];
+      if (!child) return;
+      const answer: UpstreamEvent =
+        event.type === 'store.saved'
+          ? { type: 'token.persisted', record: event.record }
+          : { type: 'token.persist_failed', error: event.error, current: event.current };
+      enqueue.sendTo(child, answer);
+    }),
+    forwardChange: enqueueActions(({ context, enqueue, event }) => {
+      if (event.type !== 'store.changed') return;
+      for (const [name, spec] of Object.entries(context.specs)) {
+        const child = context.children[name];
+        if (child && spec.serverKey === event.serverKey) {
+          enqueue.sendTo(child, { type: 'token.external', record: event.record } satisfies UpstreamEvent);
+        }
+      }
+    }),
+    broadcastClockJump: enqueueActions(({ context, enqueue }) => {
+      for (const child of Object.values(context.children)) {
+        enqueue.sendTo(child, { type: 'clock.jumped' } satisfies UpstreamEvent);
+      }
+    }),
+    applyConfig: enqueueActions(({ context, enqueue }, params: { servers: ServerSpec[] }) => {
+      const next: Record<string, ServerSpec> = {};
+      for (const spec of params.servers) next[spec.entry.name] = spec;
+      const children = { ...context.children };
+      const toLoad: ServerSpec[] = [];
+      for (const [name, old] of Object.entries(context.specs)) {
+        const incoming = next[name];
+        if (incoming && sameTarget(old, incoming)) {
+          if (JSON.stringify(old.entry) !== JSON.stringify(incoming.entry) && children[name]) {
+            enqueue.sendTo(children[name], { type: 'config.updated', entry: incoming.entry } satisfies UpstreamEvent);
+          }
+          continue;
+        }
+        // Removed, or its URL changed (a new server key): stop the old actor.
+        if (children[name]) enqueue.stopChild(children[name]);
+        delete children[name];
+      }
+      for (const spec of params.servers) {
+        const old = context.specs[spec.entry.name];
+        if (!old || !sameTarget(old, spec)) toLoad.push(spec);
+      }
+      enqueue.assign({ specs: next, children });
+      for (const spec of toLoad) {
+        enqueue.sendTo('store', {
+          type: 'store.load',
+          name: spec.entry.name,
+          serverKey: spec.serverKey,
+        } satisfies StoreCommand);
+      }
+    }),
+    noteAvailability: assign((_, params: { available: boolean }) => ({ storeAvailable: params.available })),
+  },
+}).createMachine({
+  id: 'supervisor',
+  context: ({ input }) => ({
+    specs: Object.fromEntries(input.servers.map((s) => [s.entry.name, s])),
+    settings: input.settings,
+    maxJitter: input.maxJitter,
+    jitterSeed: input.jitterSeed,
+    env: input.env,
+    loading: input.servers.map((s) => s.entry.name),
+    children: {},
+    storeAvailable: true,
+  }),
+  invoke: { id: 'store', src: 'store' },
+  initial: 'starting',
+  on: {
+    'store.availability': {
+      actions: { type: 'noteAvailability', params: ({ event }) => ({ available: event.available }) },
+    },
+  },
+  states: {
+    starting: {
+      entry: {
+        type: 'requestLoads',
+        params: ({ context }) => ({ specs: Object.values(context.specs) }),
+      },
+      always: { guard: 'noServers', target: 'running' },
+      on: {
+        'store.loaded': [
+          {
+            guard: { type: 'lastLoad', params: ({ event }) => ({ name: event.name }) },
+            target: 'running',
+            actions: { type: 'spawnLoaded', params: ({ event }) => event },
+          },
+          { actions: { type: 'spawnLoaded', params: ({ event }) => event } },
+        ],
+        'token.issued': { actions: 'forwardToStore' },
+        'token.cleared': { actions: 'forwardToStore' },
+        'store.saved': { actions: 'answerChild' },
+        'store.save_failed': { actions: 'answerChild' },
+        'store.changed': { actions: 'forwardChange' },
+      },
+    },
+    running: {
+      on: {
+        'store.loaded': { actions: { type: 'spawnLoaded', params: ({ event }) => event } },
+        'token.issued': { actions: 'forwardToStore' },
+        'token.cleared': { actions: 'forwardToStore' },
+        'store.saved': { actions: 'answerChild' },
+        'store.save_failed': { actions: 'answerChild' },
+        'store.changed': { actions: 'forwardChange' },
+        'config.updated': {
+          actions: { type: 'applyConfig', params: ({ event }) => ({ servers: event.servers }) },
+        },
+        'clock.jumped': { actions: 'broadcastClockJump' },
+        'supervisor.stop': 'stopped',
+      },
+    },
+    stopped: { type: 'final' },
+  },
+});

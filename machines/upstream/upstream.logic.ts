@@ -1,0 +1,94 @@
+/**
+ * @module Pure helpers behind the upstream machine's named guards, delays and actions: failure
+ * bookkeeping, when the next refresh is due, whether a token is usable.
+ */
+import type { TokenRecord } from './token-record.js';
+import {
+  accessExpired,
+  backoffMs,
+  clampDelay,
+  earliestAttempt,
+  refreshAt,
+  MAX_TIMER_MS,
+} from './timing.js';
+import type { ClassifiedFailure, UpstreamContext } from './upstream.types.js';
+
+/** Reads the classified failure from an actor error, whatever was thrown. */
+export function failureOf(error: unknown): ClassifiedFailure {
+  if (error && typeof error === 'object' && 'result' in error && 'message' in error) {
+    return error as ClassifiedFailure;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { result: 'failed_other', message };
+}
+
+/** The moment the next refresh is due (now when one was requested), before rate limiting. */
+export function refreshDueAt(context: UpstreamContext, now: number): number {
+  if (context.refreshNow) return now;
+  const at = refreshAt(context.record, context.settings.threshold, context.jitter);
+  return at ?? Infinity;
+}
+
+/** Milliseconds until the next refresh attempt may and should start. */
+export function refreshDelayMs(context: UpstreamContext): number {
+  const now = context.env.now();
+  const at = Math.max(refreshDueAt(context, now), earliestAttempt(context.lastAttemptAt, context.settings));
+  return at === Infinity ? MAX_TIMER_MS : clampDelay(at - now);
+}
+
+/** Whether a refresh may start now (due and outside the rate-limit window). */
+export function refreshIsDue(context: UpstreamContext): boolean {
+  const now = context.env.now();
+  return (
+    now >= refreshDueAt(context, now) &&
+    now >= earliestAttempt(context.lastAttemptAt, context.settings)
+  );
+}
+
+/** Context changes after the n-th consecutive failure: count it and plan the next attempt. */
+export function afterFailure(
+  context: UpstreamContext,
+  failure: ClassifiedFailure,
+): Partial<UpstreamContext> {
+  const now = context.env.now();
+  const wait = backoffMs(context.failures, failure.retryAfterMs ?? null);
+  const nextRetryAt = Math.max(now + wait, earliestAttempt(context.lastAttemptAt, context.settings));
+  return {
+    failures: context.failures + 1,
+    lastError: failure.message,
+    lastResult: failure.result,
+    retryAfterMs: failure.retryAfterMs ?? null,
+    nextRetryAt,
+    flow: null,
+    pending: null,
+  };
+}
+
+/** Milliseconds until the planned retry. */
+export function backoffDelayMs(context: UpstreamContext): number {
+  const now = context.env.now();
+  return clampDelay((context.nextRetryAt ?? now) - now);
+}
+
+/** Milliseconds until the access token expires (a timer-sized maximum when it never does). */
+export function accessTokenExpiryMs(context: UpstreamContext): number {
+  const expiresAt = context.record?.expires_at;
+  if (expiresAt === null || expiresAt === undefined) return MAX_TIMER_MS;
+  return clampDelay(expiresAt - context.env.now());
+}
+
+/** Whether the record holds an access token that has not expired. */
+export function hasUsableAccessToken(record: TokenRecord | null, now: number): boolean {
+  return Boolean(record?.tokens?.access_token) && !accessExpired(record, now);
+}
+
+/** Whether the record holds a refresh token. */
+export function hasRefreshToken(record: TokenRecord | null): boolean {
+  return Boolean(record?.tokens?.refresh_token);
+}
+
+/** Whether `incoming` is a newer generation than what the actor holds. */
+export function isNewer(incoming: TokenRecord | null, current: TokenRecord | null): boolean {
+  if (!incoming) return current !== null;
+  return incoming.generation > (current?.generation ?? 0);
+}

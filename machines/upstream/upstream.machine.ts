@@ -1,0 +1,702 @@
+/**
+ * @module The upstream statechart (SPEC §4): one actor per upstream server; its state *is* the
+ * connection. Pure: I/O arrives as the injected actors `connect`, `refresh`, `login`, `session`.
+ */
+import {
+  assign,
+  enqueueActions,
+  type EventObject,
+  fromCallback,
+  fromPromise,
+  not,
+  setup,
+  spawnChild,
+  stateIn,
+} from 'xstate';
+import type { TokenRecord } from './token-record.js';
+import { accessExpired, refreshTokenExpired } from './timing.js';
+import type { UpstreamEvent, UpstreamToParent } from './upstream.events.js';
+import {
+  accessTokenExpiryMs,
+  afterFailure,
+  backoffDelayMs,
+  failureOf,
+  hasRefreshToken,
+  hasUsableAccessToken,
+  isNewer,
+  refreshDelayMs,
+  refreshIsDue,
+} from './upstream.logic.js';
+import type {
+  ConnectInput,
+  ConnectOutput,
+  LoginInput,
+  LoginOutput,
+  RefreshInput,
+  RefreshOutput,
+  UpstreamContext,
+  UpstreamInput,
+  UpstreamSession,
+} from './upstream.types.js';
+
+/** A flow may run at most this long before it fails back to loginRequired (SPEC §3). */
+export const LOGIN_TIMEOUT_MS = 5 * 60_000;
+
+/** Placeholder logic: services/ provides the real actor; running without it fails loudly. */
+function notProvided<TOutput, TInput>(name: string) {
+  return fromPromise<TOutput, TInput>(async () => {
+    throw new Error(`The "${name}" actor must be provided by services/ (machine.provide).`);
+  });
+}
+
+export const upstreamMachine = setup({
+  types: {
+    context: {} as UpstreamContext,
+    events: {} as UpstreamEvent,
+    input: {} as UpstreamInput,
+  },
+  actors: {
+    connect: notProvided<ConnectOutput, ConnectInput>('connect'),
+    refresh: notProvided<RefreshOutput, RefreshInput>('refresh'),
+    login: notProvided<LoginOutput, LoginInput>('login'),
+    /** Owns a live session while the server is usable; services/ closes it on stop. */
+    session: fromCallback<EventObject, { session: UpstreamSession }>(() => undefined),
+  },
+  delays: {
+    refreshDelay: ({ context }) => refreshDelayMs(context),
+    backoffDelay: ({ context }) => backoffDelayMs(context),
+    accessTokenExpiry: ({ context }) => accessTokenExpiryMs(context),
+    loginTimeout: LOGIN_TIMEOUT_MS,
+  },
+  guards: {
+    isDisabled: ({ context }) => !context.entry.enabled,
+    recordCorrupt: ({ context }) => context.recordError !== null,
+    usesOAuth: ({ context }) => context.oauth,
+    refreshTokenExpired: ({ context }) => refreshTokenExpired(context.record, context.env.now()),
+    accessExpiredWithRefresh: ({ context }) =>
+      context.oauth &&
+      hasRefreshToken(context.record) &&
+      (accessExpired(context.record, context.env.now()) || !context.record?.tokens?.access_token),
+    oauthWithoutUsableToken: ({ context }) =>
+      context.oauth && !hasUsableAccessToken(context.record, context.env.now()),
+    noRefreshToken: ({ context }) => !hasRefreshToken(context.record),
+    accessExpiredNow: ({ context }) => accessExpired(context.record, context.env.now()),
+    refreshDue: ({ context }) => refreshIsDue(context),
+    wasAdopted: (_, params: { output: RefreshOutput }) => params.output.kind === 'adopted',
+    isDeadGrant: (_, params: { error: unknown }) =>
+      failureOf(params.error).result === 'failed_invalid_grant',
+    isUnauthorized: (_, params: { error: unknown }) => failureOf(params.error).unauthorized === true,
+    isOAuthError: (_, params: { error: unknown }) => failureOf(params.error).oauthError === true,
+    mayRefreshForConnect: ({ context }, params: { error: unknown }) =>
+      failureOf(params.error).unauthorized === true &&
+      context.oauth &&
+      hasRefreshToken(context.record) &&
+      context.lastResult !== 'success',
+    loginWanted: ({ context }, params: { force: boolean }) =>
+      params.force || !hasUsableAccessToken(context.record, context.env.now()) || !context.session,
+    lostRaceToNewer: ({ context }, params: { current: UpstreamContext['record'] }) =>
+      isNewer(params.current, context.record) &&
+      hasUsableAccessToken(params.current, context.env.now()),
+    externalUsable: ({ context }, params: { record: UpstreamContext['record'] }) =>
+      isNewer(params.record, context.record) && Boolean(params.record?.tokens?.access_token),
+    isNewer: ({ context }, params: { record: UpstreamContext['record'] }) =>
+      isNewer(params.record, context.record),
+  },
+  actions: {
+    stopSession: enqueueActions(({ enqueue }) => {
+      enqueue.stopChild('session');
+      enqueue.assign({ session: null, tools: [] });
+    }),
+    assignSession: assign((_, params: { output: ConnectOutput }) => ({
+      session: params.output.session,
+      tools: params.output.tools,
+      failures: 0,
+      retryAfterMs: null,
+      nextRetryAt: null,
+      lastError: null,
+      loginReason: null,
+      oauthError: null,
+      recordError: null,
+    })),
+    startSession: spawnChild('session', {
+      id: 'session',
+      input: ({ context }) => ({ session: context.session! }),
+    }),
+    requestRefreshNow: assign({ refreshNow: true }),
+    beginRefresh: assign(({ context }) => ({
+      refreshNow: false,
+      lastAttemptAt: context.env.now(),
+      flow: {
+        kind: 'refresh' as const,
+        correlationId: context.env.newId(),
+        authUrl: null,
+        startedAt: context.env.now(),
+      },
+    })),
+    issueRefreshed: enqueueActions(({ context, enqueue }, params: { output: RefreshOutput }) => {
+      enqueue.assign({ pending: params.output.record });
+      enqueue.sendParent({
+        type: 'token.issued',
+        name: context.entry.name,
+        kind: 'refresh',
+        record: params.output.record,
+        expectedGeneration: params.output.kind === 'issued' ? params.output.redeemedGeneration : null,
+        correlationId: context.flow?.correlationId ?? '',
+      } satisfies UpstreamToParent);
+    }),
+    adoptRecord: assign((_, params: { record: UpstreamContext['record'] }) => ({
+      record: params.record,
+      pending: null,
+      flow: null,
+      failures: 0,
+      nextRetryAt: null,
+      retryAfterMs: null,
+      lastError: null,
+      lastResult: 'success' as const,
+      recordError: null,
+      loginReason: null,
+      oauthError: null,
+    })),
+    assignRecord: assign((_, params: { record: UpstreamContext['record'] }) => ({
+      record: params.record,
+    })),
+    recordFailure: assign(({ context }, params: { error: unknown }) =>
+      afterFailure(context, failureOf(params.error)),
+    ),
+    park: assign(({ context }, params: { reason: string; oauthError?: boolean }) => ({
+      loginReason: params.reason,
+      oauthError: params.oauthError ? params.reason : null,
+      oauth: true,
+      flow: null,
+      pending: null,
+      failures: 0,
+      nextRetryAt: null,
+    })),
+    noteDeadGrant: assign((_, params: { error: unknown }) => ({
+      lastResult: 'failed_invalid_grant' as const,
+      lastError: failureOf(params.error).message,
+    })),
+    beginLogin: assign(({ context }) => ({
+      flow: {
+        kind: 'login' as const,
+        correlationId: context.env.newId(),
+        authUrl: null,
+        startedAt: context.env.now(),
+      },
+    })),
+    assignAuthUrl: assign(({ context }, params: { authUrl: string }) => ({
+      flow: context.flow ? { ...context.flow, authUrl: params.authUrl } : null,
+    })),
+    issueRecord: enqueueActions(
+      ({ context, enqueue }, params: { record: TokenRecord; kind: 'login' | 'registration' }) => {
+        if (params.kind === 'login') enqueue.assign({ pending: params.record });
+        enqueue.sendParent({
+          type: 'token.issued',
+          name: context.entry.name,
+          kind: params.kind,
+          record: params.record,
+          expectedGeneration: null,
+          correlationId: context.flow?.correlationId ?? '',
+        } satisfies UpstreamToParent);
+      },
+    ),
+    clearTokens: enqueueActions(({ context, enqueue }) => {
+      enqueue.sendParent({
+        type: 'token.cleared',
+        name: context.entry.name,
+        serverKey: context.serverKey,
+        generation: context.record?.generation ?? null,
+      } satisfies UpstreamToParent);
+      enqueue.assign({
+        record: context.record
+          ? { ...context.record, tokens: null, issued_at: null, expires_at: null, refresh_expires_at: null }
+          : null,
+        pending: null,
+      });
+    }),
+    noteStepUp: assign(({ context }, params: { scopes: string[] }) => ({
+      stepUpScopes: [...new Set([...context.stepUpScopes, ...params.scopes])],
+    })),
+    assignTools: assign((_, params: { tools: UpstreamContext['tools'] }) => ({ tools: params.tools })),
+    assignEntry: assign((_, params: { entry: UpstreamContext['entry'] }) => ({
+      entry: params.entry,
+      oauth: params.entry.oauth !== null,
+    })),
+    setEnabled: assign(({ context }, params: { enabled: boolean }) => ({
+      entry: { ...context.entry, enabled: params.enabled },
+    })),
+    resetFailures: assign({ failures: 0, nextRetryAt: null, retryAfterMs: null }),
+  },
+}).createMachine({
+  id: 'upstream',
+  context: ({ input }) => ({
+    entry: input.entry,
+    serverKey: input.serverKey,
+    settings: input.settings,
+    jitter: input.jitter,
+    env: input.env,
+    oauth: input.entry.oauth !== null || Boolean(input.record?.tokens || input.record?.registration),
+    record: input.record,
+    recordError: input.recordError,
+    session: null,
+    tools: [],
+    failures: 0,
+    retryAfterMs: null,
+    nextRetryAt: null,
+    lastAttemptAt: null,
+    lastError: null,
+    lastResult: input.record?.last_refresh?.result ?? null,
+    loginReason: null,
+    oauthError: null,
+    refreshNow: false,
+    flow: null,
+    stepUpScopes: [],
+    pending: null,
+  }),
+  initial: 'connecting',
+  on: {
+    'auth.login': {
+      guard: { type: 'loginWanted', params: ({ event }) => ({ force: event.force === true }) },
+      target: '.loggingIn',
+    },
+    'auth.logout': {
+      guard: 'usesOAuth',
+      target: '.loginRequired',
+      actions: ['clearTokens', { type: 'park', params: { reason: 'Logged out - login required' } }],
+    },
+    'upstream.restart': { target: '.connecting', reenter: true, actions: 'resetFailures' },
+    'upstream.enable': {
+      target: '.connecting',
+      reenter: true,
+      actions: { type: 'setEnabled', params: { enabled: true } },
+    },
+    'upstream.disable': { target: '.idle', actions: { type: 'setEnabled', params: { enabled: false } } },
+    'upstream.stop': '.stopped',
+    'config.updated': {
+      target: '.connecting',
+      reenter: true,
+      actions: { type: 'assignEntry', params: ({ event }) => ({ entry: event.entry }) },
+    },
+    'token.persisted': {
+      actions: { type: 'assignRecord', params: ({ event }) => ({ record: event.record }) },
+    },
+    'token.external': {
+      guard: { type: 'isNewer', params: ({ event }) => ({ record: event.record }) },
+      actions: { type: 'assignRecord', params: ({ event }) => ({ record: event.record }) },
+    },
+    'upstream.tools_changed': {
+      actions: { type: 'assignTools', params: ({ event }) => ({ tools: event.tools }) },
+    },
+    'upstream.insufficient_scope': {
+      actions: { type: 'noteStepUp', params: ({ event }) => ({ scopes: event.scopes }) },
+    },
+  },
+  states: {
+    idle: {
+      entry: 'stopSession',
+      on: { 'auth.login': {}, 'upstream.restart': {} },
+    },
+    connecting: {
+      entry: 'stopSession',
+      initial: 'deciding',
+      states: {
+        deciding: {
+          always: [
+            { guard: 'isDisabled', target: '#upstream.idle' },
+            {
+              guard: 'recordCorrupt',
+              target: '#upstream.loginRequired',
+              actions: {
+                type: 'park',
+                params: ({ context }) => ({ reason: context.recordError!, oauthError: true }),
+              },
+            },
+            {
+              guard: 'refreshTokenExpired',
+              target: '#upstream.loginRequired',
+              actions: { type: 'park', params: { reason: 'Refresh token expired - login required' } },
+            },
+            { guard: 'accessExpiredWithRefresh', target: 'refreshPending' },
+            {
+              guard: 'oauthWithoutUsableToken',
+              target: '#upstream.loginRequired',
+              actions: {
+                type: 'park',
+                params: ({ context }) => ({
+                  reason: context.record?.tokens
+                    ? 'Access token expired and no refresh token - login required'
+                    : 'No token stored - login required',
+                }),
+              },
+            },
+            { target: 'handshake' },
+          ],
+        },
+        refreshPending: {
+          entry: 'requestRefreshNow',
+          after: { refreshDelay: 'refreshing' },
+        },
+        refreshing: {
+          entry: 'beginRefresh',
+          invoke: {
+            src: 'refresh',
+            input: ({ context }) => refreshInput(context),
+            onDone: [
+              {
+                guard: { type: 'wasAdopted', params: ({ event }) => ({ output: event.output }) },
+                target: 'handshake',
+                actions: { type: 'adoptRecord', params: ({ event }) => ({ record: event.output.record }) },
+              },
+              { actions: { type: 'issueRefreshed', params: ({ event }) => ({ output: event.output }) } },
+            ],
+            onError: [
+              {
+                guard: { type: 'isDeadGrant', params: ({ event }) => ({ error: event.error }) },
+                target: '#upstream.loginRequired',
+                actions: deadGrantActions(),
+              },
+              {
+                target: '#upstream.retrying',
+                actions: { type: 'recordFailure', params: ({ event }) => ({ error: event.error }) },
+              },
+            ],
+          },
+          on: {
+            'token.persisted': {
+              target: 'handshake',
+              actions: { type: 'adoptRecord', params: ({ event }) => ({ record: event.record }) },
+            },
+            'token.persist_failed': persistFailed('#upstream.retrying', 'handshake'),
+          },
+        },
+        handshake: {
+          invoke: {
+            src: 'connect',
+            input: ({ context, self }) => ({
+              entry: context.entry,
+              serverKey: context.serverKey,
+              record: context.record,
+              accessToken: () => self.getSnapshot().context.record?.tokens?.access_token ?? null,
+              notify: (event) => self.send(event),
+            }),
+            onDone: [
+              {
+                guard: 'usesOAuth',
+                target: '#upstream.authenticated',
+                actions: connectedActions(),
+              },
+              { target: '#upstream.connected', actions: connectedActions() },
+            ],
+            onError: [
+              {
+                guard: { type: 'mayRefreshForConnect', params: ({ event }) => ({ error: event.error }) },
+                target: 'refreshPending',
+              },
+              {
+                guard: { type: 'isUnauthorized', params: ({ event }) => ({ error: event.error }) },
+                target: '#upstream.loginRequired',
+                actions: {
+                  type: 'park',
+                  params: ({ event }) => ({ reason: `${failureOf(event.error).message} - login required` }),
+                },
+              },
+              {
+                guard: { type: 'isOAuthError', params: ({ event }) => ({ error: event.error }) },
+                target: '#upstream.loginRequired',
+                actions: {
+                  type: 'park',
+                  params: ({ event }) => ({ reason: failureOf(event.error).message, oauthError: true }),
+                },
+              },
+              {
+                target: '#upstream.retrying',
+                actions: { type: 'recordFailure', params: ({ event }) => ({ error: event.error }) },
+              },
+            ],
+          },
+        },
+      },
+    },
+    connected: {
+      on: {
+        'upstream.disconnected': {
+          target: 'retrying',
+          actions: { type: 'recordFailure', params: ({ event }) => ({ error: event.error }) },
+        },
+        'upstream.unauthorized': {
+          target: 'loginRequired',
+          actions: { type: 'park', params: { reason: 'The server asked for OAuth - login required' } },
+        },
+      },
+    },
+    authenticated: {
+      initial: 'refreshScheduled',
+      on: {
+        'upstream.disconnected': {
+          target: 'retrying',
+          actions: { type: 'recordFailure', params: ({ event }) => ({ error: event.error }) },
+        },
+      },
+      states: {
+        refreshScheduled: {
+          after: {
+            refreshDelay: [
+              { guard: 'refreshDue', target: 'refreshing' },
+              { target: 'refreshScheduled', reenter: true },
+            ],
+          },
+          on: {
+            'upstream.unauthorized': [
+              {
+                guard: 'noRefreshToken',
+                target: '#upstream.loginRequired',
+                actions: { type: 'park', params: { reason: 'Access token rejected and no refresh token - login required' } },
+              },
+              { target: 'refreshScheduled', reenter: true, actions: 'requestRefreshNow' },
+            ],
+            'clock.jumped': { target: 'refreshScheduled', reenter: true },
+            'token.external': {
+              guard: { type: 'isNewer', params: ({ event }) => ({ record: event.record }) },
+              target: 'refreshScheduled',
+              reenter: true,
+              actions: { type: 'assignRecord', params: ({ event }) => ({ record: event.record }) },
+            },
+          },
+        },
+        refreshing: refreshingState('#upstream.authenticated.refreshScheduled', '#upstream.degraded'),
+      },
+    },
+    degraded: {
+      initial: 'waiting',
+      after: {
+        accessTokenExpiry: { guard: not(stateIn({ degraded: 'refreshing' })), target: 'retrying' },
+      },
+      on: {
+        'upstream.disconnected': {
+          target: 'retrying',
+          actions: { type: 'recordFailure', params: ({ event }) => ({ error: event.error }) },
+        },
+        'clock.jumped': { target: 'degraded', reenter: true },
+      },
+      states: {
+        waiting: {
+          after: { backoffDelay: 'refreshing' },
+        },
+        refreshing: refreshingState('#upstream.authenticated.refreshScheduled', '#upstream.degraded.waiting'),
+      },
+    },
+    retrying: {
+      entry: 'stopSession',
+      after: { backoffDelay: 'connecting' },
+      on: {
+        'clock.jumped': { target: 'retrying', reenter: true },
+        'token.persisted': {
+          target: 'connecting',
+          actions: { type: 'adoptRecord', params: ({ event }) => ({ record: event.record }) },
+        },
+      },
+    },
+    loginRequired: {
+      entry: 'stopSession',
+      on: {
+        'token.external': {
+          guard: { type: 'externalUsable', params: ({ event }) => ({ record: event.record }) },
+          target: 'connecting',
+          actions: { type: 'adoptRecord', params: ({ event }) => ({ record: event.record }) },
+        },
+      },
+    },
+    loggingIn: {
+      entry: ['stopSession', 'beginLogin'],
+      invoke: {
+        src: 'login',
+        input: ({ context, self }) => ({
+          entry: context.entry,
+          serverKey: context.serverKey,
+          record: context.record,
+          correlationId: context.flow!.correlationId,
+          extraScopes: context.stepUpScopes,
+          onAuthUrl: (authUrl) => self.send({ type: 'login.url', authUrl }),
+          onRegistered: (record) => self.send({ type: 'login.registered', record }),
+        }),
+        onDone: {
+          actions: {
+            type: 'issueRecord',
+            params: ({ event }) => ({ record: event.output.record, kind: 'login' as const }),
+          },
+        },
+        onError: {
+          target: 'loginRequired',
+          actions: {
+            type: 'park',
+            params: ({ event }) => ({
+              reason: `Login failed: ${failureOf(event.error).message}`,
+              oauthError: failureOf(event.error).oauthError === true,
+            }),
+          },
+        },
+      },
+      after: {
+        loginTimeout: {
+          target: 'loginRequired',
+          actions: { type: 'park', params: { reason: 'Login timed out' } },
+        },
+      },
+      on: {
+        'auth.login': {},
+        'login.url': {
+          actions: { type: 'assignAuthUrl', params: ({ event }) => ({ authUrl: event.authUrl }) },
+        },
+        'login.registered': {
+          actions: {
+            type: 'issueRecord',
+            params: ({ event }) => ({ record: event.record, kind: 'registration' as const }),
+          },
+        },
+        'token.persisted': [
+          {
+            guard: ({ context }) => context.pending !== null,
+            target: 'connecting',
+            actions: [
+              { type: 'adoptRecord', params: ({ event }) => ({ record: event.record }) },
+              assign({ stepUpScopes: [] }),
+            ],
+          },
+          { actions: { type: 'assignRecord', params: ({ event }) => ({ record: event.record }) } },
+        ],
+        'token.persist_failed': {
+          target: 'loginRequired',
+          actions: {
+            type: 'park',
+            params: ({ event }) => ({ reason: `Login succeeded but the token could not be stored: ${event.error}` }),
+          },
+        },
+      },
+    },
+    stopped: {
+      type: 'final',
+      entry: 'stopSession',
+    },
+  },
+});
+
+function refreshInput(context: UpstreamContext): RefreshInput {
+  return {
+    entry: context.entry,
+    serverKey: context.serverKey,
+    record: context.record!,
+    correlationId: context.flow?.correlationId ?? '',
+    attempt: context.failures,
+  };
+}
+
+function connectedActions() {
+  return [
+    { type: 'assignSession' as const, params: ({ event }: { event: { output: ConnectOutput } }) => ({ output: event.output }) },
+    'startSession' as const,
+  ];
+}
+
+function deadGrantActions() {
+  return [
+    { type: 'noteDeadGrant' as const, params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }) },
+    {
+      type: 'park' as const,
+      params: ({ event }: { event: { error: unknown } }) => ({
+        reason: `Refresh token rejected (${failureOf(event.error).message}) - login required`,
+      }),
+    },
+  ];
+}
+
+/** A persist failure: a newer record committed elsewhere is a lost race (adopt it), else a failure. */
+function persistFailed(failureTarget: string, successTarget: string) {
+  return [
+    {
+      guard: {
+        type: 'lostRaceToNewer' as const,
+        params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({ current: event.current }),
+      },
+      target: successTarget,
+      actions: {
+        type: 'adoptRecord' as const,
+        params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({ record: event.current }),
+      },
+    },
+    {
+      target: failureTarget,
+      actions: {
+        type: 'recordFailure' as const,
+        params: ({ event }: { event: { error: string } }) => ({
+          error: { result: 'failed_other', message: `Token store unavailable: ${event.error}` },
+        }),
+      },
+    },
+  ];
+}
+
+/** The refreshing leaf shared by authenticated and degraded (same rules, different exits). */
+function refreshingState(successTarget: string, transientTarget: string) {
+  return {
+    entry: 'beginRefresh' as const,
+    invoke: {
+      src: 'refresh' as const,
+      input: ({ context }: { context: UpstreamContext }) => refreshInput(context),
+      onDone: [
+        {
+          guard: { type: 'wasAdopted' as const, params: ({ event }: { event: { output: RefreshOutput } }) => ({ output: event.output }) },
+          target: successTarget,
+          actions: {
+            type: 'adoptRecord' as const,
+            params: ({ event }: { event: { output: RefreshOutput } }) => ({ record: event.output.record }),
+          },
+        },
+        {
+          actions: {
+            type: 'issueRefreshed' as const,
+            params: ({ event }: { event: { output: RefreshOutput } }) => ({ output: event.output }),
+          },
+        },
+      ],
+      onError: [
+        {
+          guard: { type: 'isDeadGrant' as const, params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }) },
+          target: '#upstream.loginRequired',
+          actions: deadGrantActions(),
+        },
+        {
+          guard: 'refreshTokenExpired' as const,
+          target: '#upstream.loginRequired',
+          actions: { type: 'park' as const, params: { reason: 'Refresh token expired - login required' } },
+        },
+        {
+          guard: 'accessExpiredNow' as const,
+          target: '#upstream.retrying',
+          actions: {
+            type: 'recordFailure' as const,
+            params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }),
+          },
+        },
+        {
+          target: transientTarget,
+          reenter: true,
+          actions: {
+            type: 'recordFailure' as const,
+            params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }),
+          },
+        },
+      ],
+    },
+    on: {
+      'upstream.unauthorized': {},
+      'token.persisted': {
+        target: successTarget,
+        actions: {
+          type: 'adoptRecord' as const,
+          params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({ record: event.record }),
+        },
+      },
+      'token.persist_failed': persistFailed(transientTarget, successTarget),
+    },
+  };
+}

@@ -1,0 +1,273 @@
+/**
+ * @module Test harness for the machines: a supervisor under SimulatedClock with an in-memory
+ * store and a fake authorization server behind provide()d connect/refresh/login actors.
+ */
+import { createActor, fromCallback, fromPromise, SimulatedClock, type AnyActorRef } from 'xstate';
+import { withTokens, emptyRecord, type TokenRecord } from '../../machines/upstream/token-record.js';
+import { upstreamMachine } from '../../machines/upstream/upstream.machine.js';
+import type {
+  ClassifiedFailure,
+  ConnectInput,
+  ConnectOutput,
+  LoginInput,
+  LoginOutput,
+  RefreshInput,
+  RefreshOutput,
+  UpstreamEntry,
+  UpstreamSession,
+} from '../../machines/upstream/upstream.types.js';
+import { supervisorMachine } from '../../machines/supervisor/supervisor.machine.js';
+import type { ServerSpec, StoreCommand, StoreReport } from '../../machines/supervisor/supervisor.types.js';
+
+/** Wall-clock origin of simulated time: 2026-11-24T12:00:00Z. */
+export const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
+
+export type FakeMode = 'ok' | ClassifiedFailure;
+
+/** An in-memory authorization server + upstream the fake actors talk to. */
+export class FakeWorld {
+  refreshCalls: Array<{ name: string; at: number; refreshToken: string | undefined }> = [];
+  loginCalls: Array<{ name: string; at: number }> = [];
+  connectCalls: Array<{ name: string; at: number }> = [];
+  refreshMode: FakeMode = 'ok';
+  connectMode: FakeMode = 'ok';
+  loginMode: FakeMode = 'ok';
+  accessTtlS = 180;
+  rotate = true;
+  /** When set, login waits until `completeLogin()` is called. */
+  manualLogin = false;
+  private pendingLogins: Array<() => void> = [];
+  private counter = 0;
+  constructor(readonly now: () => number) {}
+
+  issue(extra: Record<string, unknown> = {}) {
+    this.counter += 1;
+    return {
+      access_token: `at-${this.counter}`,
+      token_type: 'Bearer',
+      expires_in: this.accessTtlS,
+      refresh_token: `rt-${this.counter}`,
+      ...extra,
+    };
+  }
+
+  completeLogins() {
+    const waiting = this.pendingLogins;
+    this.pendingLogins = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  waitForLogin(): Promise<void> {
+    return new Promise((resolve) => this.pendingLogins.push(resolve));
+  }
+}
+
+/** A record holding a token issued at `issuedAt` with lifetime `ttlS`. */
+export function recordWithToken(
+  serverKey: string,
+  name: string,
+  issuedAt: number,
+  ttlS: number,
+  generation = 1,
+): TokenRecord {
+  const base = { ...emptyRecord(serverKey, name, `https://${name}.example/mcp`), generation };
+  return withTokens(
+    base,
+    { access_token: `at-seed-${name}`, token_type: 'Bearer', expires_in: ttlS, refresh_token: `rt-seed-${name}` },
+    issuedAt,
+  );
+}
+
+export function oauthEntry(name: string, overrides: Partial<UpstreamEntry> = {}): UpstreamEntry {
+  return {
+    name,
+    protocol: 'http',
+    url: `https://${name}.example/mcp`,
+    command: null,
+    args: [],
+    env: {},
+    cwd: null,
+    headers: {},
+    enabled: true,
+    oauth: { client_id: null, client_secret: null, scopes: [], redirect_uri: null, extra_params: {} },
+    ...overrides,
+  };
+}
+
+export function plainEntry(name: string): UpstreamEntry {
+  return oauthEntry(name, { oauth: null });
+}
+
+export function spec(entry: UpstreamEntry, serverKey = `${entry.name}_0000000000000000`): ServerSpec {
+  return { entry, serverKey };
+}
+
+function fail(mode: FakeMode): void {
+  if (mode !== 'ok') throw mode;
+}
+
+const fakeSession = (): UpstreamSession => ({
+  callTool: async (name, args) => ({ content: [{ type: 'text', text: `${name}:${JSON.stringify(args)}` }] }),
+  listTools: async () => [{ name: 'echo', inputSchema: { type: 'object' } }],
+  close: async () => undefined,
+});
+
+/** An in-memory store with generation CAS semantics, plus a switch to make commits fail. */
+export class MemoryStore {
+  records = new Map<string, TokenRecord>();
+  failCommits = false;
+  commits: Array<{ name: string; kind: string; generation: number }> = [];
+
+  put(record: TokenRecord, expected: number | null): { ok: true; record: TokenRecord } | { ok: false; current: TokenRecord | null } {
+    const current = this.records.get(record.server_key) ?? null;
+    const currentGen = current?.generation ?? 0;
+    if (expected !== null && expected !== currentGen) return { ok: false, current };
+    const stored = { ...record, generation: currentGen + 1 };
+    this.records.set(record.server_key, stored);
+    return { ok: true, record: stored };
+  }
+}
+
+export interface Harness {
+  clock: SimulatedClock;
+  world: FakeWorld;
+  store: MemoryStore;
+  supervisor: ReturnType<typeof createActor<typeof supervisorMachine>>;
+  child(name: string): AnyActorRef;
+  state(name: string): string;
+  /** Advances simulated time in steps, letting promises settle between steps. */
+  advance(ms: number, stepMs?: number): Promise<void>;
+  settle(): Promise<void>;
+}
+
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Dotted path of a machine snapshot's active leaf state. */
+export function statePath(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const [key, inner] = Object.entries(value as Record<string, unknown>)[0]!;
+  return `${key}.${statePath(inner)}`;
+}
+
+export function createHarness(options: {
+  servers: ServerSpec[];
+  records?: TokenRecord[];
+  corrupt?: Record<string, string>;
+  minIntervalMs?: number;
+  threshold?: number;
+  maxJitter?: number;
+  configure?: (world: FakeWorld, store: MemoryStore) => void;
+}): Harness {
+  const clock = new SimulatedClock();
+  const now = () => T0 + clock.now();
+  const world = new FakeWorld(now);
+  const store = new MemoryStore();
+  for (const r of options.records ?? []) store.records.set(r.server_key, r);
+  options.configure?.(world, store);
+  let ids = 0;
+
+  const upstream = upstreamMachine.provide({
+    actors: {
+      connect: fromPromise<ConnectOutput, ConnectInput>(async ({ input }) => {
+        world.connectCalls.push({ name: input.entry.name, at: now() });
+        fail(world.connectMode);
+        return { session: fakeSession(), tools: [{ name: 'echo', inputSchema: { type: 'object' } }] };
+      }),
+      refresh: fromPromise<RefreshOutput, RefreshInput>(async ({ input }) => {
+        world.refreshCalls.push({ name: input.entry.name, at: now(), refreshToken: input.record.tokens?.refresh_token });
+        fail(world.refreshMode);
+        const response = world.issue();
+        if (!world.rotate) delete (response as { refresh_token?: string }).refresh_token;
+        return { kind: 'issued', record: withTokens(input.record, response, now()), redeemedGeneration: input.record.generation };
+      }),
+      login: fromPromise<LoginOutput, LoginInput>(async ({ input }) => {
+        world.loginCalls.push({ name: input.entry.name, at: now() });
+        input.onAuthUrl(`https://as.example/authorize?client_id=c&state=s-${world.loginCalls.length}`);
+        if (world.manualLogin) await world.waitForLogin();
+        fail(world.loginMode);
+        const base = input.record ?? emptyRecord(input.serverKey, input.entry.name, input.entry.url);
+        return { record: withTokens(base, world.issue(), now()) };
+      }),
+    },
+  });
+
+  const storeLogic = fromCallback<StoreCommand, unknown>(({ sendBack, receive }) => {
+    receive((command) => {
+      queueMicrotask(() => {
+        const report = handle(command);
+        if (report) sendBack(report);
+      });
+    });
+    function handle(command: StoreCommand): StoreReport | null {
+      switch (command.type) {
+        case 'store.load': {
+          const corrupt = options.corrupt?.[command.serverKey];
+          if (corrupt) return { type: 'store.loaded', name: command.name, serverKey: command.serverKey, result: { status: 'corrupt', error: corrupt } };
+          const record = store.records.get(command.serverKey);
+          return {
+            type: 'store.loaded',
+            name: command.name,
+            serverKey: command.serverKey,
+            result: record ? { status: 'found', record } : { status: 'missing' },
+          };
+        }
+        case 'store.save': {
+          if (store.failCommits) {
+            return { type: 'store.save_failed', name: command.name, kind: command.kind, error: 'disk full', current: store.records.get(command.record.server_key) ?? null };
+          }
+          const result = store.put(command.record, command.kind === 'refresh' ? command.expectedGeneration : null);
+          if (!result.ok) {
+            return { type: 'store.save_failed', name: command.name, kind: command.kind, error: 'generation changed', current: result.current };
+          }
+          store.commits.push({ name: command.name, kind: command.kind, generation: result.record.generation });
+          return { type: 'store.saved', name: command.name, kind: command.kind, record: result.record };
+        }
+        case 'store.clear': {
+          const current = store.records.get(command.serverKey);
+          if (current) store.records.set(command.serverKey, { ...current, tokens: null, generation: current.generation + 1 });
+          return null;
+        }
+      }
+    }
+  });
+
+  const supervisor = createActor(
+    supervisorMachine.provide({ actors: { upstream, store: storeLogic } }),
+    {
+      clock,
+      input: {
+        servers: options.servers,
+        settings: { threshold: options.threshold ?? 0.8, minIntervalMs: options.minIntervalMs ?? 10_000 },
+        maxJitter: options.maxJitter ?? 0,
+        jitterSeed: 1,
+        env: { now, newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}` },
+      },
+    },
+  );
+
+  const child = (name: string) => {
+    const ref = supervisor.system.get(`upstream:${name}`);
+    if (!ref) throw new Error(`no child ${name}`);
+    return ref as AnyActorRef;
+  };
+  return {
+    clock,
+    world,
+    store,
+    supervisor,
+    child,
+    state: (name) => statePath(child(name).getSnapshot().value),
+    settle,
+    async advance(ms, stepMs = 1000) {
+      let left = ms;
+      while (left > 0) {
+        const step = Math.min(stepMs, left);
+        clock.increment(step);
+        left -= step;
+        await settle();
+      }
+    },
+  };
+}
