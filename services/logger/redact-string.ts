@@ -1,0 +1,46 @@
+/**
+ * @module Scrubs secrets out of free text: URL query/form parameters, URL passwords, bearer and
+ * basic credentials, and `"key":"value"` pairs of JSON embedded in a string.
+ */
+import { REDACTED, SECRET_QUERY_PARAMS, isSecretKey } from './secret-names.js';
+
+const PARAM_RE = new RegExp(
+  `(^|[?&#;])(${SECRET_QUERY_PARAMS.join('|')})=([^&#\\s"'<>\\\\]*)`,
+  'gi',
+);
+
+/** `scheme://user:password@host`: the password is everything up to the last `@` of the authority. */
+const USERINFO_RE = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@"'<>]*):([^\s/?#"'<>]*)@/gi;
+
+/** An auth-param (`realm="x"`, `error=invalid_token`) is not a credential: keep challenges readable. */
+const NOT_AUTH_PARAM = '(?![A-Za-z_][\\w-]*=(?:"|[A-Za-z0-9]))';
+const BEARER_RE = new RegExp(`\\b(Bearer|DPoP)\\s+${NOT_AUTH_PARAM}[^\\s"',;]+`, 'gi');
+const BASIC_RE = new RegExp(
+  `\\b(Basic)\\s+${NOT_AUTH_PARAM}(?=[A-Za-z0-9+/]*(?:[0-9+/=]|[a-z][A-Z]))[A-Za-z0-9+/]{6,}={0,2}`,
+  'g',
+);
+
+const JSON_PAIR_RE = /"([\w-]{1,64})"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
+
+/**
+ * Returns `s` with secrets replaced by `[REDACTED]`: the values of `code`, `state`,
+ * `access_token`, `refresh_token`, `client_secret`, `apikey`, `password` … query or form
+ * parameters; the password of `scheme://user:password@host`; `Bearer <token>`; `Basic <b64>`;
+ * and secret-named string fields of JSON text (`"refresh_token":"…"`). Idempotent.
+ */
+export function redactString(s: string): string {
+  let out = s;
+  if (out.includes('='))
+    out = out.replace(PARAM_RE, (_m, sep, name) => `${sep}${name}=${REDACTED}`);
+  if (out.includes('@')) out = out.replace(USERINFO_RE, `$1:${REDACTED}@`);
+  if (/bearer|dpop|basic/i.test(out)) {
+    out = out.replace(BEARER_RE, `$1 ${REDACTED}`).replace(BASIC_RE, `$1 ${REDACTED}`);
+  }
+  if (out.includes('"')) {
+    // `code` is exempt here: in embedded JSON it is almost always an error code (`{"code":"…"}`).
+    out = out.replace(JSON_PAIR_RE, (match, key: string, colon: string) =>
+      key.toLowerCase() !== 'code' && isSecretKey(key) ? `"${key}"${colon}"${REDACTED}"` : match,
+    );
+  }
+  return out;
+}

@@ -1,0 +1,64 @@
+/**
+ * @module Which keys and query parameters hold secrets. One list, used by the log redactor,
+ * REST answers, inspection events and config error messages.
+ */
+
+/** What a redacted value is replaced with. */
+export const REDACTED = '[REDACTED]';
+
+/** Keys compared after lower-casing and dropping `_` and `-` (`access_token` = `accessToken`). */
+const EXACT_KEYS = new Set([
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'registrationaccesstoken',
+  'clientsecret',
+  'code',
+  'codeverifier',
+  'password',
+  'passwd',
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'setcookie',
+  'token',
+  'apikey',
+  'xapikey',
+  'secret',
+  'encryptionkey',
+  'privatekey',
+  'clientassertion',
+]);
+
+/** Suffixes that mark a secret whatever the prefix (`GITHUB_TOKEN`, `db_password`). */
+const SECRET_SUFFIXES = ['token', 'secret', 'password', 'apikey'];
+
+/** Query/form parameters whose values are secrets (case-insensitive). */
+export const SECRET_QUERY_PARAMS = [
+  'code',
+  'state',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'client_secret',
+  'code_verifier',
+  'client_assertion',
+  'apikey',
+  'api_key',
+  'password',
+  'token',
+] as const;
+
+/** Normalizes a key for comparison: lower case, without `_` and `-`. */
+function normalize(key: string): string {
+  return key.toLowerCase().replace(/[_-]/g, '');
+}
+
+/**
+ * True when a value stored under `key` is a secret: `access_token`, `Authorization`,
+ * `Set-Cookie`, `x-api-key`, `GITHUB_TOKEN` … (case-insensitive, `_`/`-` ignored).
+ */
+export function isSecretKey(key: string): boolean {
+  const k = normalize(key);
+  return EXACT_KEYS.has(k) || SECRET_SUFFIXES.some((suffix) => k.endsWith(suffix));
+}
