@@ -1,0 +1,13 @@
+/** @module The token store: the interface, the embedded LMDB store and record encryption. */
+export type { CommitResult, ReadResult, StoreChange, TokenStore } from './token-store.js';
+export { openLmdbStore } from './lmdb-store.js';
+export type { LmdbStoreOptions, LmdbTokenStore } from './lmdb-store.js';
+export { LMDB_DIR_NAME } from './lmdb-keys.js';
+export { createRecordCipher } from './record-cipher.js';
+export type { OpenProblem, OpenResult, RecordCipher } from './record-cipher.js';
+export { ENCRYPTION_KEY_ENV, KEY_FILE_NAME, loadEncryptionKey } from './encryption-key.js';
+export type { LoadedEncryptionKey } from './encryption-key.js';
+export { openRecord, sealRecord, serverNameOf } from './record-codec.js';
+export { recordShapeProblem } from './record-shape.js';
+export { MAX_LEASE_MS, leaseTtl } from './lease.js';
+export { ensurePrivateDir } from './private-files.js';
