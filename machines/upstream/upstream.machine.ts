@@ -339,6 +339,7 @@ export const upstreamMachine = setup({
         refreshing: {
           entry: 'beginRefresh',
           invoke: {
+            id: 'refresh',
             src: 'refresh',
             input: ({ context }) => refreshInput(context),
             onDone: [
@@ -371,6 +372,7 @@ export const upstreamMachine = setup({
         },
         handshake: {
           invoke: {
+            id: 'connect',
             src: 'connect',
             input: ({ context, self }) => ({
               entry: context.entry,
@@ -509,6 +511,7 @@ export const upstreamMachine = setup({
     loggingIn: {
       entry: ['stopSession', 'beginLogin'],
       invoke: {
+        id: 'login',
         src: 'login',
         input: ({ context, self }) => ({
           entry: context.entry,
@@ -640,6 +643,7 @@ function refreshingState(successTarget: string, transientTarget: string) {
   return {
     entry: 'beginRefresh' as const,
     invoke: {
+      id: 'refresh',
       src: 'refresh' as const,
       input: ({ context }: { context: UpstreamContext }) => refreshInput(context),
       onDone: [

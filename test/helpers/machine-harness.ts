@@ -16,6 +16,7 @@ import type {
   UpstreamEntry,
   UpstreamSession,
 } from '../../machines/upstream/upstream.types.js';
+import { statePath } from '../../machines/upstream/health.js';
 import { supervisorMachine } from '../../machines/supervisor/supervisor.machine.js';
 import type { ServerSpec, StoreCommand, StoreReport } from '../../machines/supervisor/supervisor.types.js';
 
@@ -135,8 +136,8 @@ export interface Harness {
   supervisor: ReturnType<typeof createActor<typeof supervisorMachine>>;
   child(name: string): AnyActorRef;
   state(name: string): string;
-  /** Advances simulated time in steps, letting promises settle between steps. */
-  advance(ms: number, stepMs?: number): Promise<void>;
+  /** Advances simulated time timer by timer, letting promises settle after each. */
+  advance(ms: number): Promise<void>;
   settle(): Promise<void>;
 }
 
@@ -144,12 +145,6 @@ export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Dotted path of a machine snapshot's active leaf state. */
-export function statePath(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const [key, inner] = Object.entries(value as Record<string, unknown>)[0]!;
-  return `${key}.${statePath(inner)}`;
-}
 
 export function createHarness(options: {
   servers: ServerSpec[];
@@ -260,14 +255,20 @@ export function createHarness(options: {
     child,
     state: (name) => statePath(child(name).getSnapshot().value),
     settle,
-    async advance(ms, stepMs = 1000) {
-      let left = ms;
-      while (left > 0) {
-        const step = Math.min(stepMs, left);
-        clock.increment(step);
-        left -= step;
+    async advance(ms) {
+      // Jump from timer to timer so every `after` fires at its exact simulated moment.
+      const timeouts = (clock as unknown as { timeouts: Map<number, { start: number; timeout: number }> }).timeouts;
+      const target = clock.now() + ms;
+      await settle();
+      for (let i = 0; i < 1_000_000; i++) {
+        let next = Infinity;
+        for (const t of timeouts.values()) next = Math.min(next, t.start + t.timeout);
+        if (next > target) break;
+        clock.set(Math.max(clock.now(), next));
         await settle();
       }
+      if (clock.now() < target) clock.set(target);
+      await settle();
     },
   };
 }
