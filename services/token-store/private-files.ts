@@ -5,7 +5,7 @@
 import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
-import { describeFsError } from './fs-reason.js';
+import { describeFsError, errnoName } from './fs-reason.js';
 
 /** Mode of a directory only its owner may enter. */
 export const PRIVATE_DIR_MODE = 0o700;
@@ -26,11 +26,14 @@ export async function ensurePrivateDir(
   try {
     created = await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   } catch (error) {
-    throw new StoreError(
-      `Cannot create the directory ${dir}: ${describeFsError(error)}. ` +
-        'Check the path and its permissions, or pass --data-dir.',
-      { cause: error },
-    );
+    // EEXIST from a recursive mkdir means a non-directory sits at `dir`: said below, plainly.
+    if (errnoName(error) !== 'EEXIST') {
+      throw new StoreError(
+        `Cannot create the directory ${dir}: ${describeFsError(error)}. ` +
+          'Check the path and its permissions, or pass --data-dir.',
+        { cause: error },
+      );
+    }
   }
   const info = await stat(dir).catch((error: unknown) => {
     throw new StoreError(`Cannot inspect the directory ${dir}: ${describeFsError(error)}.`, {
