@@ -65,3 +65,19 @@ export function refreshByHand(tokenUrl: string, clientId: string, refreshToken: 
     client_id: clientId,
   });
 }
+
+/**
+ * Whether the MCP endpoint accepts a bearer token: 400 (accepted; the request has no session) or
+ * 401 (refused), answered with the `WWW-Authenticate` header.
+ */
+export async function bearerProbe(
+  mcpUrl: string,
+  token: string,
+): Promise<{ status: number; challenge: string | null }> {
+  const response = await fetch(mcpUrl, {
+    headers: { Authorization: `Bearer ${token}`, Accept: 'application/json, text/event-stream' },
+    signal: AbortSignal.timeout(10_000),
+  });
+  await response.body?.cancel();
+  return { status: response.status, challenge: response.headers.get('www-authenticate') };
+}
