@@ -99,6 +99,8 @@ export const upstreamMachine = setup({
       hasUsableAccessToken(params.current, context.env.now()),
     externalUsable: ({ context }, params: { record: UpstreamContext['record'] }) =>
       isNewer(params.record, context.record) && Boolean(params.record?.tokens?.access_token),
+    notRefreshing: not(stateIn({ degraded: 'refreshing' })),
+    loginPending: ({ context }) => context.pending !== null,
     isNewer: ({ context }, params: { record: UpstreamContext['record'] }) =>
       isNewer(params.record, context.record),
   },
@@ -471,7 +473,7 @@ export const upstreamMachine = setup({
     degraded: {
       initial: 'waiting',
       after: {
-        accessTokenExpiry: { guard: not(stateIn({ degraded: 'refreshing' })), target: 'retrying' },
+        accessTokenExpiry: { guard: 'notRefreshing', target: 'retrying' },
       },
       on: {
         'upstream.disconnected': {
@@ -558,7 +560,7 @@ export const upstreamMachine = setup({
         },
         'token.persisted': [
           {
-            guard: ({ context }) => context.pending !== null,
+            guard: 'loginPending',
             target: 'connecting',
             actions: [
               { type: 'adoptRecord', params: ({ event }) => ({ record: event.record }) },

@@ -58,12 +58,12 @@ describe('path coverage (xstate/graph)', () => {
         'xstate.error.actor.connect': [
           { type: 'xstate.error.actor.connect', error: failure('failed_network') },
           { type: 'xstate.error.actor.connect', error: failure('failed_other', { unauthorized: true }) },
-        ] as EventObject[],
+        ] as unknown as EventObject[],
         'xstate.done.actor.refresh': [{ type: 'xstate.done.actor.refresh', output: { kind: 'issued', record: fresh, redeemedGeneration: 1 } } as EventObject],
         'xstate.error.actor.refresh': [
           { type: 'xstate.error.actor.refresh', error: failure('failed_network') },
           { type: 'xstate.error.actor.refresh', error: failure('failed_invalid_grant') },
-        ] as EventObject[],
+        ] as unknown as EventObject[],
         'token.persisted': [{ type: 'token.persisted', record: fresh } as EventObject],
         'config.updated': [{ type: 'config.updated', entry: plainEntry('gh') } as EventObject],
         'auth.login': [{ type: 'auth.login', force: true } as EventObject],

@@ -1,0 +1,181 @@
+/**
+ * @module Turns the actors' inspection stream into what users see besides REST: the fixed OAuth
+ * log lines (SPEC §3), the metrics (SPEC §9) and the `/api/v1/events` SSE events (SPEC §5).
+ * It reads snapshots; it never keeps its own copy of a server's status.
+ */
+import type { AnyEventObject, InspectionEvent } from 'xstate';
+import { healthOf, oauthStatusOf, statePath } from '../../machines/upstream/health.js';
+import { refreshAt } from '../../machines/upstream/timing.js';
+import type { UpstreamContext } from '../../machines/upstream/upstream.types.js';
+import type { Logger } from '../logger/index.js';
+import type { ProxyMetrics } from '../metrics/metrics.js';
+import { UPSTREAM_STATES } from '../metrics/metrics.js';
+import type { EventHub, ProxyEvent } from '../events/proxy-events.js';
+
+interface UpstreamSnapshotLike {
+  value: Parameters<typeof statePath>[0];
+  context: UpstreamContext;
+  status: string;
+}
+
+export interface ObserverDeps {
+  logger: Logger;
+  metrics: ProxyMetrics;
+  events: EventHub<ProxyEvent>;
+  now: () => number;
+}
+
+const HEALTH_VALUE = { healthy: 0, degraded: 1, unhealthy: 2 } as const;
+const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
+
+function isUpstream(event: InspectionEvent): boolean {
+  return (event.actorRef as { systemId?: string }).systemId?.startsWith('upstream:') === true;
+}
+
+/**
+ * Creates the observer. Feed it every inspection event (`createActor(..., { inspect })`); it
+ * keeps the previous snapshot per actor only to see what changed.
+ */
+export function createUpstreamObserver(deps: ObserverDeps) {
+  const previous = new Map<string, UpstreamSnapshotLike>();
+  const { logger, metrics, events, now } = deps;
+
+  const publish = (event: ProxyEvent) => events.publish(event);
+  const base = (server: string) => ({ server, timestamp: new Date(now()).toISOString() });
+
+  function onSnapshot(id: string, prev: UpstreamSnapshotLike | undefined, next: UpstreamSnapshotLike, cause: AnyEventObject) {
+    const ctx = next.context;
+    const server = ctx.entry.name;
+    const prevPath = prev ? statePath(prev.value) : null;
+    const path = statePath(next.value);
+    const top = path.split('.')[0]!;
+    const health = healthOf(next, now());
+    const status = oauthStatusOf(next, now());
+
+    if (next.status === 'stopped' && top !== 'stopped') {
+      forget(id, server);
+      return;
+    }
+    for (const state of UPSTREAM_STATES) metrics.upstreamState.set({ server, state }, state === top ? 1 : 0);
+    metrics.upstreamHealth.set({ server }, HEALTH_VALUE[health.level]);
+
+    if (prevPath !== path || JSON.stringify(prev && healthOf(prev, now())) !== JSON.stringify(health)) {
+      publish({ ...base(server), type: 'upstream.state', state: path, health, oauth_status: status });
+    }
+    const flowId = ctx.flow?.correlationId ?? prev?.context.flow?.correlationId ?? null;
+    const log = logger.child({ server, ...(flowId ? { correlation_id: flowId } : {}) });
+
+    // Refresh lifecycle.
+    if (path.endsWith('refreshing') && prevPath !== path) {
+      log.info({ attempt: ctx.failures }, 'OAuth token refresh attempt');
+    }
+    if (cause.type === 'xstate.done.actor.refresh') {
+      const output = (cause as unknown as { output: { kind: string; record: UpstreamContext['record'] } }).output;
+      const started = prev?.context.flow?.startedAt ?? now();
+      const duration = now() - started;
+      if (output.kind === 'issued') {
+        metrics.refreshTotal.inc({ server, result: 'success' });
+        metrics.refreshDuration.observe({ server, result: 'success' }, duration / 1000);
+        log.info(
+          { expires_at: iso(output.record?.expires_at), duration_ms: duration },
+          'OAuth token refresh succeeded',
+        );
+        publish({
+          ...base(server),
+          type: 'oauth.token_refreshed',
+          expires_at: iso(output.record?.expires_at),
+          correlation_id: flowId,
+        });
+      } else {
+        log.info('lost refresh race; using token rotated by another process');
+      }
+    }
+    const commitFailed =
+      cause.type === 'token.persist_failed' && ctx.failures > (prev?.context.failures ?? 0);
+    if (cause.type === 'xstate.error.actor.refresh' || commitFailed) {
+      const started = prev?.context.flow?.startedAt ?? now();
+      const duration = now() - started;
+      const result = ctx.lastResult ?? 'failed_other';
+      if (cause.type === 'xstate.error.actor.refresh') {
+        metrics.refreshTotal.inc({ server, result });
+        metrics.refreshDuration.observe({ server, result }, duration / 1000);
+      }
+      log.warn(
+        { result, error: ctx.lastError, attempt: Math.max(0, ctx.failures - 1), duration_ms: duration },
+        'OAuth token refresh failed',
+      );
+      publish({
+        ...base(server),
+        type: 'oauth.refresh_failed',
+        result,
+        error: ctx.lastError ?? '',
+        retry_count: ctx.failures,
+        next_retry_at: top === 'loginRequired' ? null : iso(ctx.nextRetryAt),
+      });
+      if (top === 'degraded' || top === 'retrying') {
+        log.info(
+          { attempt: ctx.failures, delay_ms: Math.max(0, (ctx.nextRetryAt ?? now()) - now()) },
+          'OAuth token refresh retry scheduled',
+        );
+      }
+    }
+    if (path.endsWith('refreshScheduled')) {
+      const at = refreshAt(ctx.record, ctx.settings.threshold, ctx.jitter);
+      const prevAt = prev && statePath(prev.value).endsWith('refreshScheduled')
+        ? refreshAt(prev.context.record, prev.context.settings.threshold, prev.context.jitter)
+        : undefined;
+      if (at !== null && at !== prevAt) {
+        log.info(
+          { expires_at: iso(ctx.record?.expires_at), refresh_at: iso(at) },
+          'OAuth token refresh scheduled',
+        );
+      }
+    }
+    // Login lifecycle.
+    if (top === 'loggingIn' && prevPath !== 'loggingIn') log.info('OAuth login started');
+    if (prevPath === 'loggingIn' && top === 'connecting' && ctx.record?.tokens) {
+      log.info({ expires_at: iso(ctx.record.expires_at) }, 'OAuth login completed');
+    }
+    if (top === 'loginRequired' && prevPath !== 'loginRequired') {
+      const reason = ctx.loginReason ?? 'Login required';
+      log.warn({ error: reason }, 'OAuth login required');
+      publish({ ...base(server), type: 'oauth.login_required', reason });
+    }
+  }
+
+  function forget(id: string, server: string) {
+    previous.delete(id);
+    for (const state of UPSTREAM_STATES) metrics.upstreamState.remove({ server, state });
+    metrics.upstreamHealth.remove({ server });
+    metrics.tokenExpiry.remove({ server });
+  }
+
+  return {
+    /** The `inspect` callback to pass to `createActor`. */
+    inspect(event: InspectionEvent): void {
+      if (event.type !== '@xstate.snapshot' || !isUpstream(event)) return;
+      const id = event.actorRef.sessionId;
+      const next = event.snapshot as unknown as UpstreamSnapshotLike;
+      const prev = previous.get(id);
+      previous.set(id, next);
+      try {
+        onSnapshot(id, prev, next, event.event);
+      } catch (error) {
+        logger.error({ err: error }, 'observer failed to process a snapshot');
+      }
+    },
+    /** Current token expiries for the expiry gauge (read at scrape time). */
+    updateTokenExpiry(): void {
+      for (const snap of previous.values()) {
+        const expiresAt = snap.context.record?.tokens ? snap.context.record.expires_at : null;
+        if (expiresAt != null) {
+          metrics.tokenExpiry.set({ server: snap.context.entry.name }, Math.round((expiresAt - now()) / 1000));
+        } else {
+          metrics.tokenExpiry.remove({ server: snap.context.entry.name });
+        }
+      }
+    },
+  };
+}
+
+export type UpstreamObserver = ReturnType<typeof createUpstreamObserver>;

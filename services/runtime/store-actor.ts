@@ -1,0 +1,108 @@
+/**
+ * @module The supervisor's store actor over a `TokenStore`: performs load/save/clear commands
+ * in order per server, reports the outcome, forwards changes seen by the store's watch, and
+ * reports availability (health: "Token store unavailable").
+ */
+import { fromCallback } from 'xstate';
+import type {
+  StoreCommand,
+  StoreReport,
+} from '../../machines/supervisor/supervisor.types.js';
+import type { Logger } from '../logger/index.js';
+import type { TokenStore } from '../token-store/token-store.js';
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Builds the `store` actor logic the supervisor machine invokes. */
+export function createStoreActor(store: TokenStore, logger: Logger) {
+  return fromCallback<StoreCommand, unknown>(({ sendBack, receive }) => {
+    let available = true;
+    let queue: Promise<void> = Promise.resolve();
+    const report = (event: StoreReport) => sendBack(event);
+    const setAvailable = (value: boolean) => {
+      if (value !== available) {
+        available = value;
+        report({ type: 'store.availability', available: value });
+      }
+    };
+
+    async function perform(command: StoreCommand): Promise<void> {
+      switch (command.type) {
+        case 'store.load': {
+          const result = await store.read(command.serverKey);
+          report({ type: 'store.loaded', name: command.name, serverKey: command.serverKey, result });
+          return;
+        }
+        case 'store.save': {
+          const { record, kind } = command;
+          if (kind === 'refresh' && command.expectedGeneration !== null) {
+            const outcome = await store.commit(record, command.expectedGeneration);
+            if (outcome.committed) {
+              report({ type: 'store.saved', name: command.name, kind, record: outcome.record });
+            } else {
+              report({
+                type: 'store.save_failed',
+                name: command.name,
+                kind,
+                error: 'the stored record changed since this refresh began (another process rotated it)',
+                current: outcome.current,
+              });
+            }
+            return;
+          }
+          const stored = await store.put(record);
+          report({ type: 'store.saved', name: command.name, kind, record: stored });
+          return;
+        }
+        case 'store.clear': {
+          const current = await store.read(command.serverKey);
+          if (current.status !== 'found') return;
+          const cleared = {
+            ...current.record,
+            tokens: null,
+            issued_at: null,
+            expires_at: null,
+            refresh_expires_at: null,
+          };
+          // Logout removes the tokens; registration and callback port stay so the redirect URI
+          // never changes.
+          await store.put(cleared);
+          return;
+        }
+      }
+    }
+
+    receive((command) => {
+      queue = queue.then(async () => {
+        try {
+          await perform(command);
+          setAvailable(true);
+        } catch (error) {
+          setAvailable(false);
+          logger.error({ err: error, command: command.type }, 'Token store operation failed');
+          if (command.type === 'store.save') {
+            report({
+              type: 'store.save_failed',
+              name: command.name,
+              kind: command.kind,
+              error: messageOf(error),
+              current: null,
+            });
+          } else if (command.type === 'store.load') {
+            report({
+              type: 'store.loaded',
+              name: command.name,
+              serverKey: command.serverKey,
+              result: { status: 'corrupt', error: `Token store unavailable: ${messageOf(error)}` },
+            });
+          }
+        }
+      });
+    });
+
+    const unwatch = store.watch((change) => {
+      report({ type: 'store.changed', serverKey: change.serverKey, record: change.record });
+    });
+    return () => unwatch();
+  });
+}
