@@ -1,0 +1,66 @@
+/**
+ * @module The `mcpproxy` command line: dispatches to the commands, and is the only place that
+ * turns errors into exit codes (cli/exit-codes.ts) and calls `process.exit`.
+ */
+import { UsageError } from '../services/errors.js';
+import { describeError, exitCodeOf } from './exit-codes.js';
+import { runStatecharts } from './commands/statecharts.js';
+
+export const MAIN_HELP = `mcpproxy - a reliable MCP proxy that keeps OAuth upstreams logged in
+
+Usage: mcpproxy <command> [options]
+
+Commands:
+  serve                      run the proxy (REST API, /mcp endpoint, dashboard)
+  upstream list              list upstream servers with state and health
+  auth login --server NAME   log in to an OAuth upstream (browser flow)
+  auth logout                remove stored tokens (--server NAME | --all)
+  auth status                show token status of every server
+  statecharts export         write the machines' definitions (JSON + Mermaid)
+  demo                       start the OAuth test server and a proxy pointed at it
+
+Run "mcpproxy <command> --help" for a command's options.
+Environment: MCPPROXY_DATA_DIR, MCPPROXY_CONFIG, MCPPROXY_URL, MCPPROXY_API_KEY,
+MCPPROXY_ENCRYPTION_KEY, MCPPROXY_STORE_URL, NO_COLOR.`;
+
+type Command = (argv: string[], out: (line: string) => void) => Promise<number>;
+
+const commands: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./commands/serve.js')).runServe,
+  upstream: async () => (await import('./commands/upstream.js')).runUpstream,
+  auth: async () => (await import('./commands/auth.js')).runAuth,
+  statecharts: async () => runStatecharts,
+  demo: async () => (await import('./commands/demo.js')).runDemo,
+};
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      out(MAIN_HELP);
+      return name === undefined ? 2 : 0;
+    }
+    if (name === '--version' || name === '-v') {
+      const { version } = await import('./version.js');
+      out(version);
+      return 0;
+    }
+    const load = commands[name];
+    if (!load) throw new UsageError(`Unknown command "${name}". Run "mcpproxy --help" for the list.`);
+    return await (await load())(rest, out);
+  } catch (error) {
+    process.stderr.write(`mcpproxy: ${describeError(error)}\n`);
+    if (process.env.MCPPROXY_DEBUG && error instanceof Error && error.stack) {
+      process.stderr.write(`${error.stack}\n`);
+    }
+    return exitCodeOf(error);
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// Long-running commands may leave handles (child processes, sockets) behind on purpose-built
+// shutdown paths; make sure the process ends once they are done.
+setTimeout(() => process.exit(code), 200).unref();
