@@ -134,3 +134,27 @@ describe('OAuth test server request log', () => {
     ]);
   });
 });
+
+describe('OAuth test server reuse flag under overlap', () => {
+  test('of two overlapping refreshes with one rotating token, the later is logged as reuse', async () => {
+    const server = await startOAuthTestServer({ rotateRefreshTokens: true });
+    try {
+      const login = await loginWithSdk(server.mcpUrl);
+      server.setFail({ mode: 'slow', delay_ms: 200, grant: 'refresh_token' });
+      const send = () =>
+        refreshByHand(`${server.url}/token`, login.client.client_id, login.tokens.refresh_token!);
+
+      const [a, b] = await Promise.all([send(), send()]);
+
+      expect([a.status, b.status].sort()).toEqual([200, 400]);
+      const flags = server
+        .log()
+        .filter((e) => e.grant_type === 'refresh_token')
+        .map((e) => e.reused_refresh_token);
+      expect(flags.sort()).toEqual([false, true]);
+      expect(server.grants()[0]).toMatchObject({ revoked: true });
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -184,3 +184,27 @@ describe('OAuth test server refresh grant', () => {
     }
   });
 });
+
+describe('OAuth test server token endpoint input', () => {
+  test('refuses unknown grants, a missing grant_type and non-form bodies', async () => {
+    const { server: s, login } = await loggedIn({});
+    const clientId = login.client.client_id;
+
+    const unknown = await postForm(`${s.url}/token`, {
+      grant_type: 'client_credentials',
+      client_id: clientId,
+    });
+    const missing = await postForm(`${s.url}/token`, { client_id: clientId });
+    const json = await fetch(`${s.url}/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'refresh_token', client_id: clientId }),
+    });
+
+    expect(unknown.body).toMatchObject({ error: 'unsupported_grant_type' });
+    expect(missing.body).toMatchObject({ error: 'invalid_request' });
+    expect(json.status).toBe(400);
+    expect(await json.json()).toMatchObject({ error: 'invalid_request' });
+    expect(json.headers.get('cache-control')).toBe('no-store');
+  });
+});

@@ -10,9 +10,10 @@ import { OAuthError } from './errors.js';
 import type { FailMode } from './fail.js';
 import { injectTokenFailure } from './fail-responses.js';
 import { redeemCode, redeemRefreshToken } from './grants.js';
-import type { IssuedTokens } from './grants.js';
+import type { IssuedTokens, IssueTweaks } from './grants.js';
 import type { AppEnv } from './log.js';
 import { fingerprint } from './state.js';
+import type { Client } from './state.js';
 
 async function readForm(c: Context<AppEnv>): Promise<URLSearchParams> {
   const type = c.req.header('content-type') ?? '';
@@ -44,6 +45,23 @@ function tokenBody(ctx: ServerContext, tokens: IssuedTokens, mode?: FailMode) {
   return body;
 }
 
+function redeem(
+  ctx: ServerContext,
+  grantType: string | undefined,
+  ...args: [Client, URLSearchParams, IssueTweaks]
+): IssuedTokens {
+  switch (grantType) {
+    case 'authorization_code':
+      return redeemCode(ctx, ...args);
+    case 'refresh_token':
+      return redeemRefreshToken(ctx, ...args);
+    case undefined:
+      throw new OAuthError('invalid_request', 'grant_type is required');
+    default:
+      throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
+  }
+}
+
 /** `POST /token`. */
 export function tokenRoutes(ctx: ServerContext): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -58,29 +76,21 @@ export function tokenRoutes(ctx: ServerContext): Hono<AppEnv> {
       entry.grant_type = grantType;
       entry.client_id = claimed.clientId;
       const presented = grantType === 'refresh_token' ? params.get('refresh_token') : null;
+      if (presented) entry.refresh_token_fp = fingerprint(presented);
+
+      const injected = ctx.fail.check('token', grantType);
+      if (injected) entry.injected = injected.mode;
+      const failure = injected ? await injectTokenFailure(ctx, c, injected) : undefined;
+      // Judged after any injected delay: of two overlapping requests, the later one is the reuse.
       if (presented) {
-        entry.refresh_token_fp = fingerprint(presented);
         entry.reused_refresh_token =
           ctx.store.refreshTokens.get(presented)?.rotatedAt !== undefined;
       }
-
-      const injected = ctx.fail.check('token', grantType);
-      if (injected) {
-        entry.injected = injected.mode;
-        const failure = await injectTokenFailure(ctx, c, injected);
-        if (failure) return failure;
-      }
+      if (failure) return failure;
 
       const client = authenticateClient(ctx, claimed, params);
       const tweaks = { expiredAccessToken: injected?.mode === 'expired_token' };
-      let tokens: IssuedTokens;
-      if (grantType === 'authorization_code') tokens = redeemCode(ctx, client, params, tweaks);
-      else if (grantType === 'refresh_token')
-        tokens = redeemRefreshToken(ctx, client, params, tweaks);
-      else if (grantType === undefined)
-        throw new OAuthError('invalid_request', 'grant_type is required');
-      else
-        throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
+      const tokens = redeem(ctx, grantType, client, params, tweaks);
 
       entry.issued_access_token_fp = fingerprint(tokens.accessToken);
       if (tokens.refreshToken !== undefined && tokens.refreshToken !== presented) {
