@@ -1,0 +1,98 @@
+/**
+ * @module The `refresh` actor: redeems the record's refresh token once (the machine is the only
+ * refresher), after a cross-process check, and turns a lost race into an adoption, not a login.
+ */
+import { fromPromise } from 'xstate';
+import { refreshAuthorization } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { withTokens } from '../../machines/upstream/token-record.js';
+import type { TokenRecord } from '../../machines/upstream/token-record.js';
+import type { RefreshInput, RefreshOutput } from '../../machines/upstream/upstream.types.js';
+import { OAuthFlowError } from '../errors.js';
+import { classifyOAuthFailure } from './classify.js';
+import { existingClient } from './client-info.js';
+import { createDiscoveryCache } from './discovery-cache.js';
+import { createOAuthHttp } from './oauth-http.js';
+import type { ServiceLogger } from './service-logger.js';
+import { hasUsableAccessToken, tokenResponseOf } from './token-response.js';
+
+/** What the refresh actor needs from its host. */
+export interface RefreshActorDeps {
+  logger: ServiceLogger;
+  /**
+   * Before redeeming: take the cross-process lease and answer a newer committed record, if any
+   * (null: go ahead with the input record).
+   */
+  beforeRedeem?: (serverKey: string) => Promise<TokenRecord | null>;
+  /** After `invalid_grant`: re-read the store; a newer generation means a lost race. */
+  onInvalidGrant?: (serverKey: string) => Promise<TokenRecord | null>;
+  httpTimeoutMs?: number;
+  /** How long discovery results are reused across refreshes (default 15 min). */
+  discoveryTtlMs?: number;
+  fetchImpl?: FetchLike;
+  now?: () => number;
+}
+
+/** Creates the `refresh` actor logic; throws classified `OAuthFlowError`s. */
+export function createRefreshActor(deps: RefreshActorDeps) {
+  const now = deps.now ?? Date.now;
+  const discoveries = createDiscoveryCache(deps.discoveryTtlMs, now);
+  return fromPromise<RefreshOutput, RefreshInput>(async ({ input, signal }) => {
+    const { entry, serverKey } = input;
+    const logger = deps.logger.child({ server: entry.name, correlation_id: input.correlationId });
+    const newer = (candidate: TokenRecord | null) =>
+      candidate !== null && candidate.generation > input.record.generation ? candidate : null;
+
+    const current = newer((await deps.beforeRedeem?.(serverKey)) ?? null);
+    if (current && hasUsableAccessToken(current, now()))
+      return { kind: 'adopted', record: current };
+    // A newer record without a usable access token still carries the live refresh token.
+    const base = current ?? input.record;
+    const refreshToken = base.tokens?.refresh_token;
+    const client = existingClient(entry, base);
+    const missing = !entry.url
+      ? 'The server has no URL to refresh a token for'
+      : !refreshToken
+        ? 'No refresh token is stored'
+        : !client
+          ? 'No OAuth client registration is stored'
+          : null;
+    if (missing || !entry.url || !refreshToken || !client) {
+      throw new OAuthFlowError('failed_invalid_grant', missing ?? 'Cannot refresh');
+    }
+    const http = createOAuthHttp({
+      logger,
+      signal,
+      timeoutMs: deps.httpTimeoutMs,
+      fetchImpl: deps.fetchImpl,
+      now,
+    });
+    try {
+      const discovery = await discoveries.get(serverKey, () =>
+        discoveries.discover(entry.name, entry.url!, http, base.issuer),
+      );
+      const tokens = await refreshAuthorization(discovery.authorizationServerUrl, {
+        metadata: discovery.metadata,
+        clientInformation: client,
+        refreshToken,
+        resource: discovery.resource,
+        fetchFn: http.fetchFor('Token endpoint'),
+      });
+      const arrived = http.last();
+      const response = tokenResponseOf(tokens, arrived?.json, discovery.authorizationServerUrl);
+      const record = withTokens(base, response, arrived?.receivedAt ?? now());
+      return { kind: 'issued', record, redeemedGeneration: base.generation };
+    } catch (error) {
+      discoveries.drop(serverKey);
+      const failure = classifyOAuthFailure(error, http.last(), now());
+      if (failure.result === 'failed_invalid_grant' && deps.onInvalidGrant) {
+        const rotated = newer(await deps.onInvalidGrant(serverKey));
+        if (rotated?.tokens?.access_token && rotated.tokens.refresh_token !== refreshToken) {
+          logger.info({}, 'lost refresh race; using token rotated by another process');
+          return { kind: 'adopted', record: rotated };
+        }
+      }
+      throw failure;
+    }
+  });
+}
