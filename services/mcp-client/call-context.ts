@@ -1,0 +1,29 @@
+/**
+ * @module Per-call attribution of HTTP answers: a tool call runs inside an async context, and the
+ * upstream fetch notes there the 401/403 that made it fail, so concurrent calls never mix them up.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** What the fetch saw while one call ran. */
+export interface CallTrace {
+  status: number | null;
+  /** Scopes a `403 insufficient_scope` answer asked for. */
+  requiredScopes: string[] | null;
+}
+
+const storage = new AsyncLocalStorage<CallTrace>();
+
+/** An empty trace for one call. */
+export function newTrace(): CallTrace {
+  return { status: null, requiredScopes: null };
+}
+
+/** Runs `fn` so that the upstream fetch records into `trace`. */
+export function runTraced<T>(trace: CallTrace, fn: () => Promise<T>): Promise<T> {
+  return storage.run(trace, fn);
+}
+
+/** The trace of the call this code runs for, if any. */
+export function currentTrace(): CallTrace | undefined {
+  return storage.getStore();
+}

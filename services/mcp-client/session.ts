@@ -1,0 +1,131 @@
+/**
+ * @module A live upstream session (`UpstreamSession`): tool calls pass through unchanged, with
+ * call-time 401/403 and lost connections turned into clear errors (and events for the actor).
+ */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import {
+  StreamableHTTPClientTransport,
+  StreamableHTTPError,
+} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolInfo, UpstreamSession } from '../../machines/upstream/upstream.types.js';
+import {
+  InsufficientScopeError,
+  ProxyError,
+  UpstreamUnauthorizedError,
+  UpstreamUnavailableError,
+} from '../errors.js';
+import { networkProblem } from '../oauth/index.js';
+import { newTrace, runTraced } from './call-context.js';
+import type { CallTrace } from './call-context.js';
+import { listAllTools } from './list-tools.js';
+import type { SessionLink } from './session-link.js';
+
+/** Default bound on one tool result (serialized). */
+export const MAX_RESULT_BYTES = 10 * 1024 * 1024;
+
+/** How long closing waits for the server to forget the session. */
+const TERMINATE_TIMEOUT_MS = 2_000;
+
+export interface SessionOptions {
+  serverName: string;
+  client: Client;
+  transport: Transport;
+  link: SessionLink;
+  /** Scopes the access token was granted (to name the missing ones on step-up). */
+  grantedScopes: string[];
+  maxResultBytes?: number;
+}
+
+/** Creates the session object the actor owns. */
+export function createSession(options: SessionOptions): UpstreamSession {
+  const { serverName: server, client, transport, link } = options;
+  const maxBytes = options.maxResultBytes ?? MAX_RESULT_BYTES;
+  let closing: Promise<void> | null = null;
+
+  const failure = (error: unknown, trace: CallTrace, tool: string): Error => {
+    if (trace.status === 401) {
+      return new UpstreamUnauthorizedError(
+        `${server} rejected the access token (HTTP 401); mcpproxy is refreshing it, try again shortly.`,
+      );
+    }
+    if (trace.requiredScopes) {
+      const missing = trace.requiredScopes.filter((s) => !options.grantedScopes.includes(s));
+      const named =
+        (missing.length > 0 ? missing : trace.requiredScopes).join(' ') || '(unspecified)';
+      return new InsufficientScopeError(
+        `${server} requires the scope ${named} for ${tool} (insufficient_scope); log in again to ` +
+          `grant it: mcpproxy auth login --server ${server}`,
+        trace.requiredScopes,
+      );
+    }
+    const network = networkProblem(error);
+    if (network) {
+      link.lost(network.text);
+      return new UpstreamUnavailableError(`${server} could not be reached: ${network.text}.`, {
+        cause: error,
+      });
+    }
+    if (error instanceof StreamableHTTPError && error.code === 404) {
+      link.lost('the MCP session expired (HTTP 404)');
+      return new UpstreamUnavailableError(
+        `${server} lost the MCP session (HTTP 404); reconnecting.`,
+        {
+          cause: error,
+        },
+      );
+    }
+    return error instanceof Error ? error : new Error(String(error));
+  };
+
+  return {
+    async callTool(name, args, callOptions) {
+      const trace = newTrace();
+      let result: Record<string, unknown>;
+      try {
+        result = await runTraced(trace, () =>
+          client.request(
+            { method: 'tools/call', params: { name, arguments: args } },
+            CallToolResultSchema,
+            { signal: callOptions?.signal },
+          ),
+        );
+      } catch (error) {
+        throw failure(error, trace, name);
+      }
+      const size = Buffer.byteLength(JSON.stringify(result));
+      if (size > maxBytes) {
+        throw new ProxyError(
+          'result_too_large',
+          `${server} returned a ${Math.round(size / 1048576)} MB result for ${name}, over the ` +
+            `${Math.round(maxBytes / 1048576)} MB limit.`,
+        );
+      }
+      return result;
+    },
+    listTools(): Promise<ToolInfo[]> {
+      return listAllTools(client);
+    },
+    close() {
+      closing ??= (async () => {
+        link.close();
+        if (transport instanceof StreamableHTTPClientTransport)
+          await bounded(transport.terminateSession());
+        await client.close().catch(() => undefined);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Waits for `work` at most {@link TERMINATE_TIMEOUT_MS}; its failure does not matter. */
+async function bounded(work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, TERMINATE_TIMEOUT_MS);
+    timer.unref();
+  });
+  await Promise.race([work.catch(() => undefined), limit]);
+  clearTimeout(timer);
+}

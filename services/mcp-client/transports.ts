@@ -1,0 +1,52 @@
+/**
+ * @module Transport construction per protocol: Streamable HTTP and SSE with the upstream fetch
+ * (no `authProvider`, so the SDK never refreshes), stdio with its stderr piped to debug logs.
+ */
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { UpstreamEntry } from '../../machines/upstream/upstream.types.js';
+import { redactString } from '../logger/redact-string.js';
+import type { ServiceLogger } from '../oauth/index.js';
+
+/** How many stderr lines of a stdio server are kept for error messages. */
+const STDERR_TAIL = 20;
+
+export type HttpKind = 'http' | 'sse';
+
+/** A Streamable HTTP or SSE transport over the upstream fetch. */
+export function httpTransport(kind: HttpKind, url: string, fetchFn: FetchLike): Transport {
+  const target = new URL(url);
+  return kind === 'http'
+    ? new StreamableHTTPClientTransport(target, { fetch: fetchFn })
+    : new SSEClientTransport(target, { fetch: fetchFn });
+}
+
+/** A stdio transport; stderr lines go to `logger.debug` and the last ones into `stderrTail`. */
+export function stdioTransport(
+  entry: UpstreamEntry,
+  logger: ServiceLogger,
+  stderrTail: string[],
+): StdioClientTransport {
+  const transport = new StdioClientTransport({
+    command: entry.command ?? '',
+    args: entry.args,
+    env: Object.keys(entry.env).length > 0 ? entry.env : undefined,
+    cwd: entry.cwd ?? undefined,
+    stderr: 'pipe',
+  });
+  let partial = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const text = line.trimEnd();
+      if (!text) continue;
+      stderrTail.push(text);
+      if (stderrTail.length > STDERR_TAIL) stderrTail.shift();
+      logger.debug({ stderr: redactString(text) }, 'upstream stderr');
+    }
+  });
+  return transport;
+}

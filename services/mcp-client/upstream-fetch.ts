@@ -1,0 +1,55 @@
+/**
+ * @module The `fetch` HTTP transports get instead of an `authProvider` (STACK pitfall 7): it adds
+ * the config headers and `Authorization: Bearer <token>` read from the actor at request time, and
+ * reports 401/403 answers — it never refreshes anything itself.
+ */
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
+import { currentTrace } from './call-context.js';
+
+/** An authentication answer of the upstream. */
+export interface AuthAnswer {
+  status: 401 | 403;
+  /** The access token the request carried (null: none). */
+  token: string | null;
+  error: string | null;
+  scopes: string[];
+  /** The challenge points to RFC 9728 metadata: the server speaks OAuth. */
+  resourceMetadata: boolean;
+}
+
+export interface UpstreamFetchOptions {
+  headers: Record<string, string>;
+  accessToken: () => string | null;
+  onAuthAnswer: (answer: AuthAnswer) => void;
+  baseFetch?: FetchLike;
+}
+
+/** Creates the upstream fetch of one connection. */
+export function createUpstreamFetch(options: UpstreamFetchOptions): FetchLike {
+  const base: FetchLike = options.baseFetch ?? ((url, init) => fetch(url, init));
+  return async (url, init) => {
+    const headers = new Headers(options.headers);
+    new Headers(init?.headers).forEach((value, key) => headers.set(key, value));
+    const token = options.accessToken();
+    if (token) headers.set('Authorization', `Bearer ${token}`);
+    const response = await base(url, { ...init, headers });
+    if (response.status === 401 || response.status === 403) {
+      const params = extractWWWAuthenticateParams(response);
+      const answer: AuthAnswer = {
+        status: response.status,
+        token,
+        error: params.error ?? null,
+        scopes: (params.scope ?? '').split(/\s+/).filter(Boolean),
+        resourceMetadata: params.resourceMetadataUrl !== undefined,
+      };
+      const trace = currentTrace();
+      if (trace) {
+        trace.status = response.status;
+        if (answer.error === 'insufficient_scope') trace.requiredScopes = answer.scopes;
+      }
+      options.onAuthAnswer(answer);
+    }
+    return response;
+  };
+}
