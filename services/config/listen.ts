@@ -47,7 +47,8 @@ export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   if (h === 'localhost') return true;
   if (isIPv4(h)) return h.startsWith('127.');
-  if (!isIPv6(h)) return false;
+  // A zone id (`fe80::1%eth0`) marks a link-local address, never loopback.
+  if (!isIPv6(h) || h.includes('%')) return false;
   // The WHATWG URL parser canonicalizes IPv6 (0:0:0:0:0:0:0:1 → ::1, mapped IPv4 → hex).
   const canonical = new URL(`http://[${h}]/`).hostname;
   return canonical === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(canonical);

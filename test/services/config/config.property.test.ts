@@ -147,6 +147,28 @@ describe('parseConfig properties', () => {
     );
   });
 
+  it('listen addresses of every kind only ever throw ConfigError', () => {
+    const host = fc.oneof(
+      fc.ipV4(),
+      fc.ipV6().map((h) => `[${h}]`),
+      fc.tuple(fc.ipV6(), fc.string({ maxLength: 6 })).map(([h, zone]) => `[${h}%${zone}]`),
+      fc.domain(),
+      fc.string({ maxLength: 12 }),
+    );
+    const listen = fc.tuple(
+      host,
+      fc.oneof(fc.nat(70_000).map(String), fc.string({ maxLength: 3 })),
+    );
+    fc.assert(
+      fc.property(listen, fc.boolean(), ([h, port], withKey) =>
+        parsesOrConfigError(
+          JSON.stringify({ listen: `${h}:${port}`, ...(withKey ? { api_key: 'k' } : {}) }),
+        ),
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('mutated valid configs only ever throw ConfigError', () => {
     const mutated = validConfig.chain((config) =>
       fc.tuple(

@@ -51,6 +51,7 @@ describe('isLoopbackHost', () => {
     ['192.168.1.10', false],
     ['::ffff:10.0.0.1', false],
     ['example.com', false],
+    ['fe80::1%eth0', false],
     ['localhost.example.com', false],
   ])('%s → %s', (host, loopback) => {
     expect(isLoopbackHost(host)).toBe(loopback);

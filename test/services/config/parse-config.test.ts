@@ -198,6 +198,10 @@ describe('parseConfig: top-level settings', () => {
     expect(parse({ listen }).config.listen).toEqual(expected);
   });
 
+  it('a link-local listen address needs an api_key like any non-loopback one', () => {
+    expect(() => parse({ listen: '[fe80::1%eth0]:80' })).toThrow(/"api_key" is required/);
+  });
+
   it('--listen overrides the file', () => {
     const { config } = parse({ listen: '127.0.0.1:1' }, { listenOverride: '[::1]:2' });
     expect(config.listen).toEqual({ host: '::1', port: 2 });
