@@ -14,8 +14,9 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   return Math.max(0, at - now);
 }
 
-/** `20s`, `2m 5s`: a short human rendering of a delay for messages. */
+/** `250ms`, `20s`, `2m 5s`: a short human rendering of a delay for messages. */
 export function formatDelay(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
   const seconds = Math.ceil(ms / 1000);
   if (seconds < 60) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);
