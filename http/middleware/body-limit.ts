@@ -1,0 +1,26 @@
+/**
+ * @module Request body size limit: larger bodies are refused with 413 before anything parses
+ * them (declared `Content-Length`, or counted while streaming).
+ */
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit as honoBodyLimit } from 'hono/body-limit';
+import { PayloadTooLargeError } from '../errors.js';
+
+export interface BodyLimitOptions {
+  /** Largest accepted body in bytes (default 64 KiB). */
+  maxBytes?: number;
+}
+
+/** Refuses bodies over `maxBytes` with a 413 error answer. */
+export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler {
+  const maxBytes = options.maxBytes ?? 64 * 1024;
+  const limit = honoBodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new PayloadTooLargeError(maxBytes);
+    },
+  });
+  return async function limitBody(c, next) {
+    return limit(c, next);
+  };
+}
