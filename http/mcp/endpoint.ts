@@ -1,0 +1,86 @@
+/**
+ * @module The `/mcp` endpoint (SPEC §6): Streamable HTTP with sessions, the shared tool catalog,
+ * and `notifications/tools/list_changed` to every session when the offered tools change.
+ */
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { MAX_MCP_BODY_BYTES, type AppDeps } from '../deps.js';
+import { listUpstreams } from '../upstreams.js';
+import { createMcpServer } from './mcp-server.js';
+import { McpSessions } from './sessions.js';
+import { ToolCatalog } from './tool-catalog.js';
+import { watchUpstreams } from './upstream-watch.js';
+
+/** The `/mcp` routes and what must be closed with the app. */
+export interface McpEndpoint {
+  routes: Hono;
+  sessions: McpSessions;
+  close(): Promise<void>;
+}
+
+function rpcError(c: Context, status: 400 | 404, code: number, message: string): Response {
+  return c.json({ jsonrpc: '2.0', error: { code, message }, id: null }, status);
+}
+
+/** Creates the endpoint; it watches the supervisor until `close()`. */
+export function createMcpEndpoint(
+  deps: AppDeps,
+  options: { debounceMs?: number } = {},
+): McpEndpoint {
+  const catalog = new ToolCatalog(deps.logger);
+  const callDeps = { ...deps, catalog };
+  const sessions = new McpSessions({
+    createServer: () => createMcpServer(callDeps, deps.version),
+    logger: deps.logger,
+    maxBodyBytes: MAX_MCP_BODY_BYTES,
+  });
+  catalog.rebuild(listUpstreams(deps.supervisor));
+  let notified = catalog.signature();
+  const stopWatching = watchUpstreams(deps.supervisor, {
+    debounceMs: options.debounceMs,
+    onChange: () => {
+      catalog.rebuild(listUpstreams(deps.supervisor));
+      const signature = catalog.signature();
+      if (signature === notified) return;
+      notified = signature;
+      void sessions.notifyToolsChanged();
+    },
+  });
+
+  const routes = new Hono();
+  routes.on(['GET', 'POST', 'DELETE'], '/mcp', async (c) => {
+    const sessionId = c.req.header('mcp-session-id');
+    if (sessionId !== undefined) {
+      const transport = sessions.get(sessionId);
+      if (!transport) return rpcError(c, 404, -32001, 'Session not found: initialize a new one.');
+      return transport.handleRequest(c.req.raw);
+    }
+    if (c.req.method !== 'POST') {
+      return rpcError(c, 400, -32000, 'Bad Request: no mcp-session-id header.');
+    }
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return rpcError(c, 400, -32700, 'Parse error: the body is not JSON.');
+    }
+    if (!isInitializeRequest(body)) {
+      return rpcError(c, 400, -32000, 'Bad Request: no valid session id; send initialize first.');
+    }
+    const transport = await sessions.create();
+    const response = await transport.handleRequest(c.req.raw, { parsedBody: body });
+    // An initialize the transport refused leaves a session nobody can address: drop it.
+    if (!transport.sessionId) await transport.close();
+    return response;
+  });
+
+  return {
+    routes,
+    sessions,
+    async close() {
+      stopWatching();
+      await sessions.closeAll();
+    },
+  };
+}
