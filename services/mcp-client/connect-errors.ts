@@ -90,6 +90,13 @@ export function classifyConnectFailure(
       { cause: error },
     );
   }
+  if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+    return new UpstreamConnectError(
+      'failed_other',
+      `${name} closed the connection during the MCP handshake${tail(ctx)}.`,
+      { cause: error },
+    );
+  }
   const spawn = (error as NodeJS.ErrnoException | null)?.code;
   if (spawn === 'ENOENT' || spawn === 'EACCES') {
     return new UpstreamConnectError(
