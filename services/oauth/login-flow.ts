@@ -1,20 +1,14 @@
 /**
- * @module One interactive login (authorization code + PKCE S256 + state + RFC 9207 `iss`), the
- * same code for the login actor and the standalone CLI: discover, resolve the client, listen on
- * the loopback redirect URI, hand out the authorize URL, wait for the callback, exchange the code.
+ * @module One interactive login, the same code for the login actor and the standalone CLI:
+ * probe the server's challenge, discover, pick the redirect URI and scopes, resolve (or register)
+ * the client, run the authorization code grant, and build the new record.
  */
-import { randomBytes } from 'node:crypto';
-import {
-  exchangeAuthorization,
-  startAuthorization,
-} from '@modelcontextprotocol/sdk/client/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { emptyRecord, withTokens } from '../../machines/upstream/token-record.js';
 import type { TokenRecord } from '../../machines/upstream/token-record.js';
 import type { UpstreamEntry } from '../../machines/upstream/upstream.types.js';
 import { OAuthFlowError } from '../errors.js';
-import { listenForCallback } from './callback-server.js';
-import { checkCallback } from './callback-check.js';
+import { authorizationCodeGrant } from './authorization-code.js';
 import { classifyOAuthFailure } from './classify.js';
 import { resolveClient } from './client-info.js';
 import { discover } from './discovery.js';
@@ -25,7 +19,6 @@ import { probeChallenge } from './probe.js';
 import { resolveCallbackTarget } from './redirect.js';
 import { selectScopes, splitScope } from './scopes.js';
 import type { ServiceLogger } from './service-logger.js';
-import { tokenResponseOf } from './token-response.js';
 
 /** Inputs of {@link runLoginFlow}. */
 export interface LoginFlowOptions {
@@ -69,7 +62,7 @@ export async function runLoginFlow(options: LoginFlowOptions): Promise<TokenReco
 }
 
 async function login(options: LoginFlowOptions, http: OAuthHttp): Promise<TokenRecord> {
-  const { entry, signal } = options;
+  const { entry } = options;
   const now = options.now ?? Date.now;
   if (!entry.url) {
     throw new OAuthSetupError(`${entry.name} has no URL: OAuth applies to HTTP servers only.`);
@@ -81,7 +74,7 @@ async function login(options: LoginFlowOptions, http: OAuthHttp): Promise<TokenR
     http,
     challenge,
   });
-  signal?.throwIfAborted();
+  options.signal?.throwIfAborted();
   const base = options.record ?? emptyRecord(options.serverKey, entry.name, entry.url);
   const target = await resolveCallbackTarget(entry, base);
   const scopes = selectScopes({
@@ -101,74 +94,27 @@ async function login(options: LoginFlowOptions, http: OAuthHttp): Promise<TokenR
     http,
     now: now(),
   });
-  let record: TokenRecord = {
+  const record: TokenRecord = {
     ...base,
     registration: registered ?? base.registration,
     callback_port: target.pinned ? base.callback_port : target.port,
   };
   if (registered || target.chosenNow) options.onRegistered?.(record);
 
-  const listener = await listenForCallback(entry.name, target, signal);
-  try {
-    const state = randomBytes(32).toString('base64url');
-    const { authorizationUrl, codeVerifier } = await startAuthorization(
-      discovery.authorizationServerUrl,
-      {
-        metadata: discovery.metadata,
-        clientInformation: client,
-        redirectUrl: target.redirectUri,
-        scope,
-        state,
-        resource: discovery.resource,
-      },
-    );
-    appendExtraParams(authorizationUrl, entry.oauth?.extra_params ?? {});
-    options.onAuthUrl(authorizationUrl.href);
-    const params = await listener.params;
-    const problem = checkCallback(entry.name, params, state, discovery.metadata);
-    if (problem) {
-      listener.answer({ ok: false, message: problem.message });
-      throw problem;
-    }
-    try {
-      const tokens = await exchangeAuthorization(discovery.authorizationServerUrl, {
-        metadata: discovery.metadata,
-        clientInformation: client,
-        authorizationCode: params.get('code')!,
-        codeVerifier,
-        redirectUri: target.redirectUri,
-        resource: discovery.resource,
-        fetchFn: http.fetchFor('Token endpoint'),
-      });
-      const arrived = http.last();
-      const response = tokenResponseOf(tokens, arrived?.json, discovery.authorizationServerUrl);
-      record = withTokens(record, response, arrived?.receivedAt ?? now());
-      record = { ...record, scopes: response.scope ? splitScope(response.scope) : scopes };
-    } catch (error) {
-      const failure = classifyOAuthFailure(error, http.last());
-      listener.answer({ ok: false, message: 'mcpproxy could not redeem the authorization code.' });
-      throw failure;
-    }
-    listener.answer({ ok: true });
-    return record;
-  } finally {
-    await listener.close();
-  }
-}
-
-/** Adds `oauth.extra_params` (e.g. `audience`) without overriding what the protocol sets. */
-function appendExtraParams(url: URL, extra: Record<string, string>): void {
-  const reserved = [
-    'response_type',
-    'client_id',
-    'redirect_uri',
-    'code_challenge',
-    'code_challenge_method',
-    'state',
-  ];
-  for (const [key, value] of Object.entries(extra)) {
-    if (!reserved.includes(key)) url.searchParams.set(key, value);
-  }
+  const issued = await authorizationCodeGrant({
+    serverName: entry.name,
+    discovery,
+    client,
+    target,
+    scope,
+    extraParams: entry.oauth?.extra_params ?? {},
+    http,
+    onAuthUrl: options.onAuthUrl,
+    signal: options.signal,
+    now,
+  });
+  const granted = issued.response.scope ? splitScope(issued.response.scope) : scopes;
+  return { ...withTokens(record, issued.response, issued.arrivedAt), scopes: granted };
 }
 
 /**
