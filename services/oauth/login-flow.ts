@@ -57,6 +57,11 @@ export async function runLoginFlow(options: LoginFlowOptions): Promise<TokenReco
   try {
     return await login(options, http);
   } catch (error) {
+    if (options.signal?.aborted) {
+      throw new OAuthFlowError('failed_other', `${entry.name}: the login was cancelled.`, {
+        cause: error,
+      });
+    }
     throw loginFailure(entry.name, classifyOAuthFailure(error, http.last()));
   }
 }

@@ -249,7 +249,10 @@ describe('runLoginFlow', () => {
         controller.abort();
       },
     });
-    await expect(flow).rejects.toThrow('demo: the login was cancelled.');
+    const failure = await flow.catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(OAuthFlowError);
+    expect(failure).not.toBeInstanceOf(OAuthSetupError);
+    expect((failure as Error).message).toBe('demo: the login was cancelled.');
     await expect(fetch(redirect!)).rejects.toBeInstanceOf(TypeError);
   });
 });
