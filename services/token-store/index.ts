@@ -11,3 +11,8 @@ export { openRecord, sealRecord, serverNameOf } from './record-codec.js';
 export { recordShapeProblem } from './record-shape.js';
 export { MAX_LEASE_MS, leaseTtl } from './lease.js';
 export { ensurePrivateDir } from './private-files.js';
+export { openPostgresStore } from './postgres-store.js';
+export type { PostgresStoreOptions, PostgresTokenStore } from './postgres-store.js';
+export type { AvailabilityListener, PgStoreLogger } from './pg-availability.js';
+export { describePostgresUrl } from './pg-url.js';
+export type { PostgresTarget } from './pg-url.js';
