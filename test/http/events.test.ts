@@ -37,6 +37,12 @@ describe('GET /api/v1/events', () => {
       expect(m.data).toMatchObject({ type: 'upstream.state', server, health: expect.any(Object) });
       expect(m.data.timestamp).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
     }
+    expect(sse.messages.slice(0, 4).map((m) => `${m.event} ${m.data.server}`)).toEqual([
+      'upstream.state github',
+      'upstream.state locked',
+      'upstream.state off',
+      'upstream.state plain',
+    ]);
     const present = sse.messages.length;
     t.world.child('github').send({ type: 'auth.logout' });
     const live = await sse.next(
@@ -86,5 +92,15 @@ describe('GET /api/v1/events', () => {
     controller.abort();
     await within(gone, 3000, 'the stream to unsubscribe');
     expect(hub.size).toBe(0);
+  });
+
+  it('ends open streams when the app closes', async () => {
+    t = await makeApp();
+    served = await serveApp(t.app);
+    const { sse } = await connect();
+    await sse.next((m) => m.event === 'upstream.state');
+    await t.app.close();
+    await within(sse.done, 3000, 'the stream to end');
+    expect(t.world.events.size).toBe(0);
   });
 });
