@@ -93,7 +93,7 @@ export const upstreamMachine = setup({
       hasRefreshToken(context.record) &&
       context.lastResult !== 'success',
     loginWanted: ({ context }, params: { force: boolean }) =>
-      params.force || !hasUsableAccessToken(context.record, context.env.now()) || !context.session,
+      params.force || !hasUsableAccessToken(context.record, context.env.now()),
     lostRaceToNewer: ({ context }, params: { current: UpstreamContext['record'] }) =>
       isNewer(params.current, context.record) &&
       hasUsableAccessToken(params.current, context.env.now()),

@@ -1,0 +1,167 @@
+/**
+ * @module The composition root of `mcpproxy serve`: config, logger, store, supervisor with the
+ * real actors, observer, Hono app and the listening socket; and the orderly shutdown.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { serve, type ServerType } from '@hono/node-server';
+import { createActor, type InspectionEvent } from 'xstate';
+import { supervisorMachine } from '../machines/supervisor/supervisor.machine.js';
+import type { ServerSpec } from '../machines/supervisor/supervisor.types.js';
+import { createApp } from '../http/index.js';
+import { formatListen, loadConfig, serverTarget, type ProxyConfig } from '../services/config/index.js';
+import { ProxyError } from '../services/errors.js';
+import { EventHub, type ProxyEvent } from '../services/events/proxy-events.js';
+import { createLogger, type Logger, type LogLevel } from '../services/logger/index.js';
+import { createMetrics } from '../services/metrics/metrics.js';
+import { createUpstreamObserver } from '../services/observer/upstream-observer.js';
+import { watchClockJumps } from '../services/runtime/clock-jump.js';
+import { createStoreActor } from '../services/runtime/store-actor.js';
+import { provideUpstream } from '../services/runtime/upstream-logic.js';
+import { serverKey } from '../services/server-key.js';
+import { statecharts } from '../services/statecharts/index.js';
+import { loadEncryptionKey, openLmdbStore } from '../services/token-store/index.js';
+import type { TokenStore } from '../services/token-store/token-store.js';
+import { version } from './version.js';
+
+export interface DaemonOptions {
+  configPath: string;
+  dataDir: string;
+  listen?: string;
+  logLevel?: LogLevel;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Extra inspection listeners (the Stately WebSocket inspector of `--inspect`). */
+  inspectors?: Array<(event: InspectionEvent) => void>;
+}
+
+export interface Daemon {
+  url: string;
+  config: ProxyConfig;
+  configFound: boolean;
+  supervisor: ReturnType<typeof createActor<typeof supervisorMachine>>;
+  store: TokenStore;
+  logger: Logger;
+  replicaId: string;
+  stop(): Promise<void>;
+}
+
+/** Config entries as the supervisor wants them: with their server keys. */
+export function specsOf(config: ProxyConfig): ServerSpec[] {
+  return config.servers.map((entry) => ({ entry, serverKey: serverKey(entry.name, serverTarget(entry)) }));
+}
+
+function listenError(error: NodeJS.ErrnoException, address: string): ProxyError {
+  if (error.code === 'EADDRINUSE') {
+    return new ProxyError('port_in_use', `Cannot listen on ${address}: the port is already in use. Stop the other process (is another "mcpproxy serve" running?) or pass --listen 127.0.0.1:<free port>.`);
+  }
+  if (error.code === 'EACCES') {
+    return new ProxyError('port_denied', `Cannot listen on ${address}: permission denied. Use a port above 1023.`);
+  }
+  return new ProxyError('listen_failed', `Cannot listen on ${address}: ${error.message}.`);
+}
+
+async function listen(app: { fetch: (req: Request) => Response | Promise<Response> }, host: string, port: number): Promise<{ server: ServerType; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => resolve({ server, port: info.port }));
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, `${host}:${port}`)));
+  });
+}
+
+/** Starts the daemon; resolves once it listens. Throws ConfigError/StoreError/ProxyError. */
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info' });
+  const { config, found, warnings } = await loadConfig(options.configPath, { env, listenOverride: options.listen });
+  for (const warning of warnings) logger.warn({ config: options.configPath }, warning);
+  if (!found) logger.info({ config: options.configPath }, 'No config file found: starting with zero upstream servers');
+
+  const { key } = await loadEncryptionKey({ dataDir: options.dataDir, env });
+  const store = await openLmdbStore({ dataDir: options.dataDir, encryptionKey: key });
+  const replicaId = env.MCPPROXY_REPLICA_ID || `${hostname()}-${randomBytes(3).toString('hex')}`;
+  const metrics = createMetrics();
+  const events = new EventHub<ProxyEvent>();
+  const observer = createUpstreamObserver({ logger, metrics, events, now: Date.now });
+  const inspectors = [observer.inspect, ...(options.inspectors ?? [])];
+
+  const supervisor = createActor(
+    supervisorMachine.provide({
+      actors: {
+        upstream: provideUpstream({ store, logger, ownerId: replicaId }),
+        store: createStoreActor(store, logger),
+      },
+    }),
+    {
+      systemId: 'supervisor',
+      input: {
+        servers: specsOf(config),
+        settings: { threshold: config.refresh.threshold, minIntervalMs: config.refresh.min_interval_s * 1000 },
+        maxJitter: 0.05,
+        jitterSeed: 0x6d63,
+        env: { now: Date.now, newId: randomUUID },
+      },
+      inspect: (event) => {
+        for (const inspect of inspectors) inspect(event);
+      },
+    },
+  );
+  supervisor.subscribe({ error: (error) => logger.error({ err: error }, 'supervisor failed') });
+  supervisor.start();
+  const stopClockWatch = watchClockJumps((drift) => {
+    logger.info({ drift_ms: drift }, 'Wall clock jumped (sleep/wake): re-evaluating every token');
+    supervisor.send({ type: 'clock.jumped' });
+  });
+
+  const app = createApp({
+    supervisor,
+    now: Date.now,
+    apiKey: config.api_key,
+    replicaId,
+    storeKind: store.kind,
+    events,
+    metrics,
+    beforeMetricsScrape: () => observer.updateTokenExpiry(),
+    statecharts: statecharts(),
+    logger,
+    version,
+    allowedHosts: [config.listen.host],
+  });
+
+  let bound: { server: ServerType; port: number };
+  try {
+    bound = await listen(app, config.listen.host, config.listen.port);
+  } catch (error) {
+    stopClockWatch();
+    supervisor.stop();
+    await store.close();
+    throw error;
+  }
+  const url = `http://${formatListen({ host: config.listen.host, port: bound.port })}`;
+  logger.info({ url, servers: config.servers.length, data_dir: options.dataDir, replica_id: replicaId }, 'mcpproxy listening');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    config,
+    configFound: found,
+    supervisor,
+    store,
+    logger,
+    replicaId,
+    stop() {
+      stopping ??= (async () => {
+        stopClockWatch();
+        await app.close();
+        supervisor.send({ type: 'supervisor.stop' });
+        supervisor.stop();
+        await new Promise<void>((resolve) => {
+          bound.server.close(() => resolve());
+          (bound.server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        });
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
