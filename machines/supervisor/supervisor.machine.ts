@@ -151,7 +151,12 @@ export const supervisorMachine = setup({
         } satisfies StoreCommand);
       }
     }),
-    noteAvailability: assign((_, params: { available: boolean }) => ({ storeAvailable: params.available })),
+    noteAvailability: enqueueActions(({ context, enqueue }, params: { available: boolean }) => {
+      enqueue.assign({ storeAvailable: params.available });
+      for (const child of Object.values(context.children)) {
+        enqueue.sendTo(child, { type: 'store.availability', available: params.available } satisfies UpstreamEvent);
+      }
+    }),
   },
 }).createMachine({
   id: 'supervisor',

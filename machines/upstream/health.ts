@@ -79,8 +79,24 @@ export function oauthStatusOf(view: UpstreamView, now: number): OAuthStatus {
   }
 }
 
-/** Health of one upstream at `now` (SPEC §4). */
+/**
+ * Health of one upstream at `now` (SPEC §4). A store outage degrades an otherwise healthy OAuth
+ * server: its tokens stay in use, but no refresh can be committed (SPEC §3b).
+ */
 export function healthOf(view: UpstreamView, now: number): Health {
+  const health = stateHealth(view, now);
+  if (view.context.storeAvailable === false && view.context.oauth && health.level === 'healthy') {
+    return {
+      level: 'degraded',
+      summary: 'Token store unavailable',
+      detail: 'Tokens in memory stay in use; refreshed tokens are not used until the store answers again',
+      action: 'view_logs',
+    };
+  }
+  return health;
+}
+
+function stateHealth(view: UpstreamView, now: number): Health {
   const { context } = view;
   const path = statePath(view.value);
   const tools = `Connected (${context.tools.length} tools)`;

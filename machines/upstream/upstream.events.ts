@@ -17,7 +17,8 @@ export type StoreAnswer =
   | { type: 'token.persisted'; record: TokenRecord }
   | { type: 'token.persist_failed'; error: string; current: TokenRecord | null }
   | { type: 'token.external'; record: TokenRecord | null }
-  | { type: 'clock.jumped' };
+  | { type: 'clock.jumped' }
+  | { type: 'store.availability'; available: boolean };
 
 /** Reported by the login actor while the flow runs. */
 export type LoginProgress =

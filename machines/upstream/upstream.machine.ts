@@ -228,6 +228,9 @@ export const upstreamMachine = setup({
       entry: { ...context.entry, enabled: params.enabled },
     })),
     resetFailures: assign({ failures: 0, nextRetryAt: null, retryAfterMs: null }),
+    assignStoreAvailable: assign((_, params: { available: boolean }) => ({
+      storeAvailable: params.available,
+    })),
   },
 }).createMachine({
   id: 'upstream',
@@ -254,6 +257,7 @@ export const upstreamMachine = setup({
     flow: null,
     stepUpScopes: [],
     pending: null,
+    storeAvailable: true,
   }),
   initial: 'connecting',
   on: {
@@ -288,6 +292,9 @@ export const upstreamMachine = setup({
     },
     'upstream.tools_changed': {
       actions: { type: 'assignTools', params: ({ event }) => ({ tools: event.tools }) },
+    },
+    'store.availability': {
+      actions: { type: 'assignStoreAvailable', params: ({ event }) => ({ available: event.available }) },
     },
     'upstream.insufficient_scope': {
       actions: { type: 'noteStepUp', params: ({ event }) => ({ scopes: event.scopes }) },

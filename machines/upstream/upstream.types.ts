@@ -179,4 +179,6 @@ export interface UpstreamContext {
   stepUpScopes: string[];
   /** Set while a committed-but-not-yet-acknowledged token is in flight. */
   pending: TokenRecord | null;
+  /** Whether the token store answers (health: "Token store unavailable"). */
+  storeAvailable: boolean;
 }

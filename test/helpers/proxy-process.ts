@@ -27,7 +27,7 @@ export interface ProxyProcess {
 
 /** Environment for child processes: no colours, no browser, nothing inherited that points elsewhere. */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, NO_COLOR: '1', NO_BROWSER: '1', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', NO_BROWSER: '1', ...extra };
   for (const key of ['MCPPROXY_URL', 'MCPPROXY_CONFIG', 'MCPPROXY_DATA_DIR', 'MCPPROXY_API_KEY', 'MCPPROXY_STORE_URL']) {
     if (!(key in extra)) delete env[key];
   }

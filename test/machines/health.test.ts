@@ -29,6 +29,7 @@ function context(overrides: Partial<UpstreamContext> = {}): UpstreamContext {
     flow: null,
     stepUpScopes: [],
     pending: null,
+    storeAvailable: true,
     ...overrides,
   };
 }
@@ -51,6 +52,14 @@ describe('health (SPEC §4 table)', () => {
   ])('%s', (_, value, ctx, health, status) => {
     expect(healthOf(view(value, ctx), T0)).toMatchObject(health);
     expect(oauthStatusOf(view(value, ctx), T0)).toBe(status);
+  });
+
+  it('degrades a healthy OAuth server while the token store is unavailable', () => {
+    expect(healthOf(view({ authenticated: 'refreshScheduled' }, { storeAvailable: false }), T0)).toMatchObject({
+      level: 'degraded',
+      summary: 'Token store unavailable',
+    });
+    expect(healthOf(view('connected', { oauth: false, storeAvailable: false }), T0).level).toBe('healthy');
   });
 
   it('warns 24 h before the refresh token runs out', () => {
