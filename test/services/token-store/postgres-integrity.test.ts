@@ -93,7 +93,6 @@ describe('encryption at rest', () => {
         WHERE server_key = $2`,
       [GITHUB, LINEAR],
     );
-
     await sql(
       url,
       `UPDATE mcpproxy_tokens
@@ -101,6 +100,7 @@ describe('encryption at rest', () => {
         WHERE server_key = $1`,
       [GITHUB],
     );
+
     expect(await corruptError(store, GITHUB)).toMatch(/integrity check.*damaged or altered/);
     expect(await corruptError(store, LINEAR)).toContain('integrity check');
   });
