@@ -1,0 +1,78 @@
+/**
+ * @module REST calls against a running `mcpproxy serve` for e2e tests: server views, commands,
+ * and bounded polling until a server reaches a state.
+ */
+import type { ServerView } from '../../../machines/upstream/server-view.js';
+import { waitFor } from '../../helpers/proxy-process.js';
+
+export type { ServerView };
+
+/** GET `path` and parse JSON; throws on a non-2xx answer. */
+export async function getJson<T>(base: string, path: string): Promise<T> {
+  const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`GET ${path} answered ${res.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** POST to `path` with an optional raw body; answers status and parsed JSON (or null). */
+export async function post(
+  base: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    body,
+    signal: AbortSignal.timeout(40_000),
+  });
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json };
+}
+
+/** The view of one server. */
+export function serverView(base: string, name: string): Promise<ServerView> {
+  return getJson<ServerView>(base, `/api/v1/servers/${encodeURIComponent(name)}`);
+}
+
+/** Polls the server's view until `accept` holds; answers that view. */
+export async function waitForView(
+  base: string,
+  name: string,
+  accept: (view: ServerView) => boolean,
+  options: { timeoutMs?: number; what?: string } = {},
+): Promise<ServerView> {
+  let last: ServerView | undefined;
+  try {
+    return await waitFor(
+      async () => {
+        last = await serverView(base, name);
+        return accept(last) ? last : null;
+      },
+      { timeoutMs: options.timeoutMs ?? 15_000, intervalMs: 100, what: options.what },
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last view of ${name}: ${JSON.stringify(last)}`);
+  }
+}
+
+/** Waits until the server's state starts with `prefix` (e.g. `authenticated`). */
+export function waitForState(
+  base: string,
+  name: string,
+  prefix: string,
+  timeoutMs = 15_000,
+): Promise<ServerView> {
+  return waitForView(base, name, (v) => v.state.startsWith(prefix), {
+    timeoutMs,
+    what: `${name} to reach ${prefix}`,
+  });
+}
