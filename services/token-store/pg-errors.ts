@@ -27,6 +27,7 @@ const SQLSTATE_REASONS: Record<string, string> = {
 const MESSAGE_REASONS: [RegExp, string][] = [
   [/connection terminated|not queryable|connection error/i, 'connection lost'],
   [/timeout exceeded when trying to connect|connection timeout/i, 'connection timed out'],
+  [/query read timeout/i, 'query timed out'],
 ];
 
 type ErrorLike = { code?: unknown; message?: unknown; errors?: unknown };

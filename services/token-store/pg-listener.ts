@@ -15,6 +15,11 @@ export interface NotificationListenerOptions {
   minMs?: number;
   /** Longest reconnect delay. Default 5000. */
   maxMs?: number;
+  /**
+   * How often the connection is probed with `SELECT 1` (a peer that vanished without closing
+   * the socket is otherwise noticed only by TCP keepalive, minutes later). Default 15000.
+   */
+  heartbeatMs?: number;
   /** A NOTIFY on `channel` arrived with this payload. */
   onNotification(payload: string): void;
   /** LISTEN is in place; `first` is false after a reconnect. */
@@ -31,6 +36,7 @@ export class NotificationListener {
   private everConnected = false;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: NotificationListenerOptions) {}
 
@@ -42,6 +48,7 @@ export class NotificationListener {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    clearInterval(this.heartbeat);
     const client = this.client;
     this.client = undefined;
     if (client !== undefined) {
@@ -74,6 +81,11 @@ export class NotificationListener {
     }
     this.client = client;
     this.attempt = 0;
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => {
+      client.query('SELECT 1').catch((error: unknown) => this.lost(client, error));
+    }, this.options.heartbeatMs ?? 15_000);
+    this.heartbeat.unref();
     const first = !this.everConnected;
     this.everConnected = true;
     this.options.onConnected(first);
@@ -83,7 +95,10 @@ export class NotificationListener {
   private lost(client: pg.Client, error: unknown): void {
     if (this.lostClients.has(client)) return;
     this.lostClients.add(client);
-    if (this.client === client) this.client = undefined;
+    if (this.client === client) {
+      this.client = undefined;
+      clearInterval(this.heartbeat);
+    }
     void client.end().catch(() => undefined);
     if (this.closed) return;
     this.options.onDisconnected(error);

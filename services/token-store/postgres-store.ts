@@ -68,7 +68,10 @@ export async function openPostgresStore(
   const config = {
     connectionString: options.url,
     connectionTimeoutMillis: 5_000,
+    // A query on a connection whose peer vanished fails after this instead of hanging.
+    query_timeout: 10_000,
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     application_name: 'mcpproxy',
   };
   const pool = new pg.Pool({ ...config, max: options.poolSize ?? 4, idleTimeoutMillis: 10_000 });
@@ -127,8 +130,13 @@ class PostgresStore implements PostgresTokenStore {
         if (!first) void this.watcher.checkAll();
       },
       onDisconnected: (error) => {
-        const reason = unreachableReason(error);
-        if (reason !== null) this.availability.down(toStoreError(error, this.target, '').message);
+        const failure = toStoreError(error, this.target, 'listen for changes');
+        if (unreachableReason(error) !== null) this.availability.down(failure.message);
+        else
+          this.logger.warn(
+            { store: 'postgres', error: failure.message },
+            'Token store listener failed',
+          );
       },
     });
     await this.listener.start();
