@@ -3,6 +3,7 @@
  * (no password), availability is reported, and after PostgreSQL comes back the same store
  * instances work again and announce changes — including one made before the listener was back.
  */
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../../services/errors.js';
 import type { PgStoreLogger } from '../../../services/token-store/pg-availability.js';
@@ -106,5 +107,26 @@ describe('PostgreSQL outage', () => {
     await waitFor(() => onB.length === 1, 6_000, 'B to re-check after reconnecting');
     expect(onB).toEqual([{ serverKey: GITHUB, record: login }]);
     expect(b.isAvailable()).toBe(true);
+  });
+
+  it('re-LISTENs by itself when the server ends its listener connection', async () => {
+    const url = await postgres().newDatabase();
+    const a = await replica(url);
+    const b = await replica(url);
+    const onB = collect(b);
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+
+    const { rowCount } = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = current_database() AND query LIKE 'LISTEN%'`,
+    );
+    await admin.end();
+    expect(rowCount).toBe(2);
+    await waitFor(() => b.isAvailable(), 2_000, 'B to reconnect its listener');
+    const put = await a.put(loggedIn(GITHUB, 'at-1'));
+
+    await waitFor(() => onB.length === 1, 2_000, 'B to see the put');
+    expect(onB).toEqual([{ serverKey: GITHUB, record: put }]);
   });
 });
