@@ -1,4 +1,8 @@
-/** @module Deterministic, earlier-only refresh jitter per server (SPEC §3a), seeded for tests. */
+/**
+ * @module Deterministic, earlier-only refresh jitter per server (SPEC §3a), seeded for tests, for
+ * servers whose tokens come from an authorization server that other configured servers use too.
+ */
+import type { TokenRecord } from '../upstream/token-record.js';
 
 /** A fraction in [0, maxJitter) derived from the server name and a seed (FNV-1a). */
 export function jitterFor(name: string, seed: number, maxJitter: number): number {
@@ -9,4 +13,25 @@ export function jitterFor(name: string, seed: number, maxJitter: number): number
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return (hash / 2 ** 32) * Math.min(maxJitter, 0.05);
+}
+
+/** The issuer a server's refreshes go to: its record's, while the record holds tokens. */
+export function issuerOf(record: TokenRecord | null | undefined): string | null {
+  return record?.tokens && record.issuer ? record.issuer : null;
+}
+
+/**
+ * The jitter of server `name`: its seeded fraction when at least one other server's tokens come
+ * from the same issuer, else 0 (a lone server refreshes exactly at the threshold, SPEC §3).
+ */
+export function sharedIssuerJitter(
+  issuers: Record<string, string | null>,
+  name: string,
+  seed: number,
+  maxJitter: number,
+): number {
+  const issuer = issuers[name];
+  if (!issuer) return 0;
+  const sharing = Object.values(issuers).filter((other) => other === issuer).length;
+  return sharing >= 2 ? jitterFor(name, seed, maxJitter) : 0;
 }

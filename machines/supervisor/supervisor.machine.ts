@@ -6,7 +6,7 @@ import { type AnyActorRef, assign, enqueueActions, fromCallback, setup } from 'x
 import type { UpstreamEvent } from '../upstream/upstream.events.js';
 import { upstreamMachine } from '../upstream/upstream.machine.js';
 import type { UpstreamInput } from '../upstream/upstream.types.js';
-import { jitterFor } from './jitter.js';
+import { issuerOf, sharedIssuerJitter } from './jitter.js';
 import type { SupervisorEvent } from './supervisor.events.js';
 import type {
   LoadResult,
@@ -24,17 +24,25 @@ function sameTarget(a: ServerSpec, b: ServerSpec): boolean {
   return a.serverKey === b.serverKey;
 }
 
-function childInput(context: SupervisorContext, spec: ServerSpec, result: LoadResult): UpstreamInput {
+function childInput(
+  context: SupervisorContext,
+  spec: ServerSpec,
+  result: LoadResult,
+  jitter: number,
+): UpstreamInput {
   return {
     entry: spec.entry,
     serverKey: spec.serverKey,
     record: result.status === 'found' ? result.record : null,
     recordError: result.status === 'corrupt' ? result.error : null,
     settings: context.settings,
-    jitter: jitterFor(spec.entry.name, context.jitterSeed, context.maxJitter),
+    jitter,
     env: context.env,
   };
 }
+
+const jitterOf = (context: SupervisorContext, issuers: Record<string, string | null>, name: string) =>
+  sharedIssuerJitter(issuers, name, context.jitterSeed, context.maxJitter);
 
 export const supervisorMachine = setup({
   types: {
@@ -68,15 +76,50 @@ export const supervisorMachine = setup({
       const spec = context.specs[params.name];
       // A load that a later config change made obsolete is dropped.
       if (!spec || spec.serverKey !== params.serverKey || context.children[params.name]) return {};
+      const record = params.result.status === 'found' ? params.result.record : null;
+      const issuers = { ...context.issuers, [params.name]: issuerOf(record) };
+      const jitter = jitterOf(context, issuers, params.name);
       const ref = spawn('upstream', {
         id: params.name,
         systemId: upstreamSystemId(params.name),
-        input: childInput(context, spec, params.result),
+        input: childInput(context, spec, params.result, jitter),
       }) as AnyActorRef;
       return {
         children: { ...context.children, [params.name]: ref },
         loading: context.loading.filter((n) => n !== params.name),
+        issuers,
+        jitters: { ...context.jitters, [params.name]: jitter },
       };
+    }),
+    /** Keeps the issuer of every server's committed record (the jitter depends on sharing). */
+    noteIssuer: assign(({ context, event }) => {
+      const issuers = { ...context.issuers };
+      if (event.type === 'store.saved') {
+        if (!(event.name in context.children)) return {};
+        issuers[event.name] = issuerOf(event.record);
+      } else if (event.type === 'store.changed') {
+        for (const [name, spec] of Object.entries(context.specs)) {
+          if (spec.serverKey === event.serverKey && name in context.children) {
+            issuers[name] = issuerOf(event.record);
+          }
+        }
+      } else {
+        return {};
+      }
+      return { issuers };
+    }),
+    /** Tells each child whose jitter changed (servers started or stopped sharing an issuer). */
+    retuneJitter: enqueueActions(({ context, enqueue }) => {
+      const jitters = { ...context.jitters };
+      let changed = false;
+      for (const [name, child] of Object.entries(context.children)) {
+        const jitter = jitterOf(context, context.issuers, name);
+        if (jitters[name] === jitter) continue;
+        jitters[name] = jitter;
+        changed = true;
+        enqueue.sendTo(child, { type: 'jitter.updated', jitter } satisfies UpstreamEvent);
+      }
+      if (changed) enqueue.assign({ jitters });
     }),
     forwardToStore: enqueueActions(({ enqueue, event }) => {
       if (event.type === 'token.issued') {
@@ -142,7 +185,13 @@ export const supervisorMachine = setup({
         const old = context.specs[spec.entry.name];
         if (!old || !sameTarget(old, spec)) toLoad.push(spec);
       }
-      enqueue.assign({ specs: next, children });
+      const kept = (name: string) => name in children;
+      enqueue.assign({
+        specs: next,
+        children,
+        issuers: Object.fromEntries(Object.entries(context.issuers).filter(([name]) => kept(name))),
+        jitters: Object.fromEntries(Object.entries(context.jitters).filter(([name]) => kept(name))),
+      });
       for (const spec of toLoad) {
         enqueue.sendTo('store', {
           type: 'store.load',
@@ -168,6 +217,8 @@ export const supervisorMachine = setup({
     env: input.env,
     loading: input.servers.map((s) => s.entry.name),
     children: {},
+    issuers: {},
+    jitters: {},
     storeAvailable: true,
   }),
   invoke: { id: 'store', src: 'store' },
@@ -189,27 +240,32 @@ export const supervisorMachine = setup({
           {
             guard: { type: 'lastLoad', params: ({ event }) => ({ name: event.name }) },
             target: 'running',
-            actions: { type: 'spawnLoaded', params: ({ event }) => event },
+            actions: [{ type: 'spawnLoaded', params: ({ event }) => event }, 'retuneJitter'],
           },
-          { actions: { type: 'spawnLoaded', params: ({ event }) => event } },
+          { actions: [{ type: 'spawnLoaded', params: ({ event }) => event }, 'retuneJitter'] },
         ],
         'token.issued': { actions: 'forwardToStore' },
         'token.cleared': { actions: 'forwardToStore' },
-        'store.saved': { actions: 'answerChild' },
+        'store.saved': { actions: ['answerChild', 'noteIssuer', 'retuneJitter'] },
         'store.save_failed': { actions: 'answerChild' },
-        'store.changed': { actions: 'forwardChange' },
+        'store.changed': { actions: ['forwardChange', 'noteIssuer', 'retuneJitter'] },
       },
     },
     running: {
       on: {
-        'store.loaded': { actions: { type: 'spawnLoaded', params: ({ event }) => event } },
+        'store.loaded': {
+          actions: [{ type: 'spawnLoaded', params: ({ event }) => event }, 'retuneJitter'],
+        },
         'token.issued': { actions: 'forwardToStore' },
         'token.cleared': { actions: 'forwardToStore' },
-        'store.saved': { actions: 'answerChild' },
+        'store.saved': { actions: ['answerChild', 'noteIssuer', 'retuneJitter'] },
         'store.save_failed': { actions: 'answerChild' },
-        'store.changed': { actions: 'forwardChange' },
+        'store.changed': { actions: ['forwardChange', 'noteIssuer', 'retuneJitter'] },
         'config.updated': {
-          actions: { type: 'applyConfig', params: ({ event }) => ({ servers: event.servers }) },
+          actions: [
+            { type: 'applyConfig', params: ({ event }) => ({ servers: event.servers }) },
+            'retuneJitter',
+          ],
         },
         'clock.jumped': { actions: 'broadcastClockJump' },
         'supervisor.stop': 'stopped',

@@ -35,6 +35,10 @@ export interface SupervisorContext {
   /** Initial loads still outstanding (starting state). */
   loading: string[];
   children: Record<string, AnyActorRef>;
+  /** Issuer of each running server's committed tokens (null: none yet); jitter needs sharing. */
+  issuers: Record<string, string | null>;
+  /** The jitter each child was last given. */
+  jitters: Record<string, number>;
   /** Whether the store answered its last operation (health: "Token store unavailable"). */
   storeAvailable: boolean;
 }

@@ -3,7 +3,7 @@
  * level, summary, detail, action, and the `oauth_status` the REST view and the page show.
  */
 import type { StateValue } from 'xstate';
-import { accessExpired, refreshAt } from './timing.js';
+import { accessExpired, isoSeconds, refreshAt, REFRESH_EXPIRY_WARNING_MS } from './timing.js';
 import type { UpstreamContext } from './upstream.types.js';
 
 export type HealthLevel = 'healthy' | 'degraded' | 'unhealthy';
@@ -23,8 +23,7 @@ export interface UpstreamView {
   context: UpstreamContext;
 }
 
-/** Warn this long before the refresh token itself runs out (SPEC §3a). */
-export const REFRESH_EXPIRY_WARNING_MS = 24 * 3600_000;
+export { REFRESH_EXPIRY_WARNING_MS };
 
 /** The dotted path of the active leaf (`authenticated.refreshScheduled`). */
 export function statePath(value: StateValue): string {
@@ -35,7 +34,7 @@ export function statePath(value: StateValue): string {
 
 const topState = (value: StateValue) => statePath(value).split('.')[0];
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const iso = isoSeconds;
 
 const secondsUntil = (at: number | null, now: number) =>
   at === null ? 0 : Math.max(0, Math.ceil((at - now) / 1000));

@@ -9,6 +9,8 @@ export const BACKOFF_BASE_MS = 10_000;
 export const BACKOFF_MAX_MS = 300_000;
 /** setTimeout overflows above 2^31-1 ms; longer waits are re-armed. */
 export const MAX_TIMER_MS = 2_147_483_647;
+/** Health warns this long before the refresh token itself runs out (SPEC §3a). */
+export const REFRESH_EXPIRY_WARNING_MS = 24 * 3600_000;
 
 /** The n-th consecutive failure (n = 0, 1, …) waits min(10 s·2^n, 300 s), or Retry-After if longer. */
 export function backoffMs(n: number, retryAfterMs: number | null = null): number {
@@ -39,6 +41,24 @@ export function accessExpired(record: TokenRecord | null, now: number): boolean 
 /** Whether the refresh token's own lifetime (if the AS stated one) has passed at `now`. */
 export function refreshTokenExpired(record: TokenRecord | null, now: number): boolean {
   return record?.refresh_expires_at != null && record.refresh_expires_at <= now;
+}
+
+/**
+ * The next moment the refresh token's own lifetime changes something: the start of the 24 h
+ * warning (health turns degraded) or the expiry itself (login required). `now` once it passed;
+ * Infinity when the AS stated no lifetime.
+ */
+export function refreshLifetimeEventAt(record: TokenRecord | null, now: number): number {
+  const expiresAt = record?.tokens ? record.refresh_expires_at : null;
+  if (expiresAt === null || expiresAt === undefined) return Infinity;
+  if (expiresAt <= now) return now;
+  const warnAt = expiresAt - REFRESH_EXPIRY_WARNING_MS;
+  return warnAt > now ? warnAt : expiresAt;
+}
+
+/** RFC 3339 in whole seconds (`2026-11-24T14:30:00Z`), as health details show times. */
+export function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Clamps a wait to what a timer can hold. */

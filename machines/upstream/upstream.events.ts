@@ -18,6 +18,8 @@ export type StoreAnswer =
   | { type: 'token.persist_failed'; error: string; current: TokenRecord | null }
   | { type: 'token.external'; record: TokenRecord | null }
   | { type: 'clock.jumped' }
+  /** The earlier-only refresh jitter changed (servers started or stopped sharing an issuer). */
+  | { type: 'jitter.updated'; jitter: number }
   | { type: 'store.availability'; available: boolean };
 
 /** Reported by the login actor while the flow runs. */

@@ -8,7 +8,9 @@ import {
   backoffMs,
   clampDelay,
   earliestAttempt,
+  isoSeconds,
   refreshAt,
+  refreshLifetimeEventAt,
   MAX_TIMER_MS,
 } from './timing.js';
 import type { ClassifiedFailure, UpstreamContext } from './upstream.types.js';
@@ -29,10 +31,18 @@ export function refreshDueAt(context: UpstreamContext, now: number): number {
   return at ?? Infinity;
 }
 
-/** Milliseconds until the next refresh attempt may and should start. */
+/**
+ * Milliseconds until the actor next looks at its token: when the next refresh attempt may and
+ * should start, or earlier when the refresh token's own lifetime reaches its 24 h warning or its
+ * end (the `refreshDelay` transitions check which one it was).
+ */
 export function refreshDelayMs(context: UpstreamContext): number {
   const now = context.env.now();
-  const at = Math.max(refreshDueAt(context, now), earliestAttempt(context.lastAttemptAt, context.settings));
+  const attemptAt = Math.max(
+    refreshDueAt(context, now),
+    earliestAttempt(context.lastAttemptAt, context.settings),
+  );
+  const at = Math.min(attemptAt, refreshLifetimeEventAt(context.record, now));
   return at === Infinity ? MAX_TIMER_MS : clampDelay(at - now);
 }
 
@@ -64,10 +74,30 @@ export function afterFailure(
   };
 }
 
-/** Milliseconds until the planned retry. */
+/** Milliseconds until the planned retry, or until the refresh token expires if that is sooner. */
 export function backoffDelayMs(context: UpstreamContext): number {
   const now = context.env.now();
-  return clampDelay((context.nextRetryAt ?? now) - now);
+  const expiresAt = context.record?.tokens ? context.record.refresh_expires_at : null;
+  const at = Math.min(context.nextRetryAt ?? now, expiresAt ?? Infinity);
+  return clampDelay(at - now);
+}
+
+/** The health detail of a server parked because its refresh token ran out (SPEC §3a). */
+export function refreshExpiredReason(record: TokenRecord | null): string {
+  const at = record?.refresh_expires_at;
+  return at === null || at === undefined
+    ? 'Refresh token expired - login required'
+    : `Refresh token expired on ${isoSeconds(at)} - login required`;
+}
+
+/** Whether a change seen in the store removed the tokens this actor still holds (a logout). */
+export function loggedOutElsewhere(incoming: TokenRecord | null, current: TokenRecord | null): boolean {
+  return isNewer(incoming, current) && !incoming?.tokens && Boolean(current?.tokens);
+}
+
+/** A jitter fraction as the machine accepts it: 0 ≤ j ≤ 0.05 (anything else is 0). */
+export function clampJitter(jitter: unknown): number {
+  return typeof jitter === 'number' && Number.isFinite(jitter) ? Math.min(Math.max(jitter, 0), 0.05) : 0;
 }
 
 /** Milliseconds until the access token expires (a timer-sized maximum when it never does). */

@@ -20,11 +20,14 @@ import {
   accessTokenExpiryMs,
   afterFailure,
   backoffDelayMs,
+  clampJitter,
   failureOf,
   hasRefreshToken,
   hasUsableAccessToken,
   isNewer,
+  loggedOutElsewhere,
   refreshDelayMs,
+  refreshExpiredReason,
   refreshIsDue,
 } from './upstream.logic.js';
 import type {
@@ -103,6 +106,8 @@ export const upstreamMachine = setup({
     loginPending: ({ context }) => context.pending !== null,
     isNewer: ({ context }, params: { record: UpstreamContext['record'] }) =>
       isNewer(params.record, context.record),
+    loggedOutElsewhere: ({ context }, params: { record: UpstreamContext['record'] }) =>
+      loggedOutElsewhere(params.record, context.record),
   },
   actions: {
     stopSession: enqueueActions(({ enqueue }) => {
@@ -228,6 +233,7 @@ export const upstreamMachine = setup({
       entry: { ...context.entry, enabled: params.enabled },
     })),
     resetFailures: assign({ failures: 0, nextRetryAt: null, retryAfterMs: null }),
+    assignJitter: assign((_, params: { jitter: unknown }) => ({ jitter: clampJitter(params.jitter) })),
     assignStoreAvailable: assign((_, params: { available: boolean }) => ({
       storeAvailable: params.available,
     })),
@@ -238,7 +244,7 @@ export const upstreamMachine = setup({
     entry: input.entry,
     serverKey: input.serverKey,
     settings: input.settings,
-    jitter: input.jitter,
+    jitter: clampJitter(input.jitter),
     env: input.env,
     oauth: input.entry.oauth !== null || Boolean(input.record?.tokens || input.record?.registration),
     record: input.record,
@@ -286,9 +292,19 @@ export const upstreamMachine = setup({
     'token.persisted': {
       actions: { type: 'assignRecord', params: ({ event }) => ({ record: event.record }) },
     },
-    'token.external': {
-      guard: { type: 'isNewer', params: ({ event }) => ({ record: event.record }) },
-      actions: { type: 'assignRecord', params: ({ event }) => ({ record: event.record }) },
+    'token.external': [
+      {
+        guard: { type: 'loggedOutElsewhere', params: ({ event }) => ({ record: event.record }) },
+        target: '.loginRequired',
+        actions: loggedOutElsewhereActions(),
+      },
+      {
+        guard: { type: 'isNewer', params: ({ event }) => ({ record: event.record }) },
+        actions: { type: 'assignRecord', params: ({ event }) => ({ record: event.record }) },
+      },
+    ],
+    'jitter.updated': {
+      actions: { type: 'assignJitter', params: ({ event }) => ({ jitter: event.jitter }) },
     },
     'upstream.tools_changed': {
       actions: { type: 'assignTools', params: ({ event }) => ({ tools: event.tools }) },
@@ -303,7 +319,7 @@ export const upstreamMachine = setup({
   states: {
     idle: {
       entry: 'stopSession',
-      on: { 'auth.login': {}, 'upstream.restart': {} },
+      on: { 'auth.login': {}, 'upstream.restart': {}, 'token.external': adoptQuietly() },
     },
     connecting: {
       entry: 'stopSession',
@@ -323,7 +339,7 @@ export const upstreamMachine = setup({
             {
               guard: 'refreshTokenExpired',
               target: '#upstream.loginRequired',
-              actions: { type: 'park', params: { reason: 'Refresh token expired - login required' } },
+              actions: refreshExpiredActions(),
             },
             { guard: 'accessExpiredWithRefresh', target: 'refreshPending' },
             {
@@ -343,7 +359,13 @@ export const upstreamMachine = setup({
         },
         refreshPending: {
           entry: 'requestRefreshNow',
-          after: { refreshDelay: 'refreshing' },
+          after: {
+            refreshDelay: [
+              { guard: 'refreshTokenExpired', target: '#upstream.loginRequired', actions: refreshExpiredActions() },
+              { guard: 'refreshDue', target: 'refreshing' },
+              { target: 'refreshPending', reenter: true },
+            ],
+          },
         },
         refreshing: {
           entry: 'beginRefresh',
@@ -452,6 +474,7 @@ export const upstreamMachine = setup({
         refreshScheduled: {
           after: {
             refreshDelay: [
+              { guard: 'refreshTokenExpired', target: '#upstream.loginRequired', actions: refreshExpiredActions() },
               { guard: 'refreshDue', target: 'refreshing' },
               { target: 'refreshScheduled', reenter: true },
             ],
@@ -466,12 +489,24 @@ export const upstreamMachine = setup({
               { target: 'refreshScheduled', reenter: true, actions: 'requestRefreshNow' },
             ],
             'clock.jumped': { target: 'refreshScheduled', reenter: true },
-            'token.external': {
-              guard: { type: 'isNewer', params: ({ event }) => ({ record: event.record }) },
+            'jitter.updated': {
               target: 'refreshScheduled',
               reenter: true,
-              actions: { type: 'assignRecord', params: ({ event }) => ({ record: event.record }) },
+              actions: { type: 'assignJitter', params: ({ event }) => ({ jitter: event.jitter }) },
             },
+            'token.external': [
+              {
+                guard: { type: 'loggedOutElsewhere', params: ({ event }) => ({ record: event.record }) },
+                target: '#upstream.loginRequired',
+                actions: loggedOutElsewhereActions(),
+              },
+              {
+                guard: { type: 'isNewer', params: ({ event }) => ({ record: event.record }) },
+                target: 'refreshScheduled',
+                reenter: true,
+                actions: { type: 'assignRecord', params: ({ event }) => ({ record: event.record }) },
+              },
+            ],
           },
         },
         refreshing: refreshingState('#upstream.authenticated.refreshScheduled', '#upstream.degraded'),
@@ -491,7 +526,12 @@ export const upstreamMachine = setup({
       },
       states: {
         waiting: {
-          after: { backoffDelay: 'refreshing' },
+          after: {
+            backoffDelay: [
+              { guard: 'refreshTokenExpired', target: '#upstream.loginRequired', actions: refreshExpiredActions() },
+              { target: 'refreshing' },
+            ],
+          },
         },
         refreshing: refreshingState('#upstream.authenticated.refreshScheduled', '#upstream.degraded.waiting'),
       },
@@ -556,6 +596,8 @@ export const upstreamMachine = setup({
       },
       on: {
         'auth.login': {},
+        // Another process's change does not interrupt the flow the user started here.
+        'token.external': adoptQuietly(),
         'login.url': {
           actions: { type: 'assignAuthUrl', params: ({ event }) => ({ authUrl: event.authUrl }) },
         },
@@ -599,6 +641,39 @@ function refreshInput(context: UpstreamContext): RefreshInput {
     record: context.record!,
     correlationId: context.flow?.correlationId ?? '',
     attempt: context.failures,
+  };
+}
+
+/** Parks the server because the refresh token's own lifetime has passed (no request is made). */
+function refreshExpiredActions() {
+  return {
+    type: 'park' as const,
+    params: ({ context }: { context: UpstreamContext }) => ({ reason: refreshExpiredReason(context.record) }),
+  };
+}
+
+/** Another process logged the server out (its tokens are gone from the store): park here too. */
+function loggedOutElsewhereActions() {
+  return [
+    {
+      type: 'assignRecord' as const,
+      params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({ record: event.record }),
+    },
+    { type: 'park' as const, params: { reason: 'Logged out by another process - login required' } },
+  ];
+}
+
+/** Takes a newer stored record as data only (no state change). */
+function adoptQuietly() {
+  return {
+    guard: {
+      type: 'isNewer' as const,
+      params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({ record: event.record }),
+    },
+    actions: {
+      type: 'assignRecord' as const,
+      params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({ record: event.record }),
+    },
   };
 }
 
@@ -680,7 +755,7 @@ function refreshingState(successTarget: string, transientTarget: string) {
         {
           guard: 'refreshTokenExpired' as const,
           target: '#upstream.loginRequired',
-          actions: { type: 'park' as const, params: { reason: 'Refresh token expired - login required' } },
+          actions: refreshExpiredActions(),
         },
         {
           guard: 'accessExpiredNow' as const,
