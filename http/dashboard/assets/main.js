@@ -1,0 +1,156 @@
+// mcpproxy dashboard: boot and wiring. Servers come from REST and refresh on /api/v1/events;
+// the selected server's statechart and log follow /api/v1/inspect, live.
+import { api, stream } from './api.js';
+import { demoFail, login, logout, restart } from './actions.js';
+import { drawChart } from './chart-svg.js';
+import { clock, relative } from './format.js';
+import { renderServers, tickTokens } from './servers.js';
+import { noteProxyEvent, noteSnapshot, renderLog } from './timeline.js';
+
+const state = { views: [], selected: null, chart: null, reload: null };
+const actors = new Map(); // actorId → server name
+
+function render() {
+  renderServers(state.views, state.selected);
+  renderDetail();
+  if (state.selected) renderLog(state.selected);
+}
+
+function renderDetail(highlight = true) {
+  const view = state.views.find((v) => v.name === state.selected);
+  document.getElementById('detail').hidden = !view;
+  if (!view) return;
+  document.getElementById('detail-name').textContent = view.name;
+  if (highlight) document.getElementById('detail-state').textContent = view.state;
+  if (highlight) state.chart?.highlight(view.state);
+  const o = view.oauth;
+  const countdown = !o
+    ? ''
+    : view.state.startsWith('authenticated') && o.refresh_at
+      ? `next token refresh ${relative(o.refresh_at)} (${clock(o.refresh_at).slice(0, 8)})`
+      : o.next_retry_at
+        ? `next retry ${relative(o.next_retry_at)}`
+        : '';
+  document.getElementById('detail-countdown').textContent = countdown;
+}
+
+function select(name) {
+  state.selected = name;
+  const view = state.views.find((v) => v.name === name);
+  if (view) state.chart?.highlight(view.state, false);
+  render();
+}
+
+async function loadServers() {
+  state.views = await api('/api/v1/servers');
+  if (!state.views.some((v) => v.name === state.selected))
+    state.selected = state.views[0]?.name ?? null;
+  render();
+}
+
+function reloadSoon() {
+  clearTimeout(state.reload);
+  state.reload = setTimeout(() => loadServers().catch(() => {}), 120);
+}
+
+function onUpstreamState(event) {
+  const view = state.views.find((v) => v.name === event.server);
+  if (view)
+    Object.assign(view, {
+      state: event.state,
+      health: event.health,
+      oauth_status: event.oauth_status,
+    });
+  render();
+  reloadSoon();
+}
+
+function onInspected(message) {
+  const server = message.systemId?.startsWith('upstream:')
+    ? message.systemId.slice('upstream:'.length)
+    : actors.get(message.actorId);
+  if (!server) return;
+  actors.set(message.actorId, server);
+  if (message.type !== '@xstate.snapshot' || !message.snapshot?.value) return;
+  const path = noteSnapshot(server, message);
+  if (server === state.selected) {
+    state.chart?.highlight(path);
+    document.getElementById('detail-state').textContent = path;
+    renderLog(server);
+  }
+}
+
+function wire() {
+  document.querySelector('#servers tbody').addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-action]');
+    if (button) {
+      const { action, server } = button.dataset;
+      ({ login, logout, restart })[action]?.(server);
+      return;
+    }
+    const row = event.target.closest('tr[data-server]');
+    if (row && row.dataset.server !== state.selected) select(row.dataset.server);
+  });
+  for (const button of document.querySelectorAll('#demo button[data-fail]')) {
+    button.addEventListener('click', async () => {
+      if (await demoFail(button.dataset.fail))
+        document.getElementById('demo-mode').textContent = `mode: ${button.dataset.fail}`;
+    });
+  }
+  document.getElementById('zoom').addEventListener('click', (event) => {
+    const fit = document.getElementById('chart-wrap').classList.toggle('fit');
+    event.target.textContent = fit ? 'Actual size' : 'Fit to width';
+  });
+  const conn = document.getElementById('conn');
+  const status = (s) => (
+    (conn.dataset.state = s),
+    (conn.textContent = s === 'live' ? 'live' : 'reconnecting…')
+  );
+  const proxyEvent = (e) => {
+    noteProxyEvent(e);
+    if (e.server === state.selected) renderLog(e.server);
+    reloadSoon();
+  };
+  stream(
+    '/api/v1/events',
+    {
+      'upstream.state': onUpstreamState,
+      'servers.changed': reloadSoon,
+      'oauth.token_refreshed': proxyEvent,
+      'oauth.refresh_failed': proxyEvent,
+      'oauth.login_required': proxyEvent,
+    },
+    status,
+  );
+  stream('/api/v1/inspect?system=upstream:', {
+    '@xstate.actor': onInspected,
+    '@xstate.snapshot': onInspected,
+  });
+  setInterval(() => (tickTokens(state.views), renderDetail(false)), 1000);
+}
+
+async function boot() {
+  const [config, chart] = await Promise.all([
+    api('/dashboard/config.json').catch(() => ({ demo: null })),
+    api('/api/v1/statecharts/upstream').catch(() => null),
+  ]);
+  document.getElementById('demo').hidden = !config.demo;
+  if (chart) {
+    state.chart = drawChart(document.getElementById('chart'), chart);
+    const global = document.getElementById('chart-global');
+    global.textContent = 'In every state: ';
+    for (const t of state.chart.global) {
+      global.append(
+        Object.assign(document.createElement('code'), { textContent: `${t.text} → ${t.target}` }),
+        ' ',
+      );
+    }
+  }
+  wire();
+  await loadServers();
+}
+
+boot().catch((error) => {
+  document.getElementById('empty').hidden = false;
+  document.getElementById('empty').textContent = `Cannot reach the proxy: ${error.message}`;
+});

@@ -1,0 +1,134 @@
+// mcpproxy dashboard: the servers table (health, OAuth badges, token times, buttons).
+import { relative } from './format.js';
+
+/** The badge text of an `oauth_status` (SPEC §7 names the first three). */
+export const BADGES = {
+  expired: 'Token expired',
+  error: 'Auth error',
+  login_required: 'Login required',
+  authenticated: 'Authenticated',
+  retrying: 'Refresh failing',
+};
+
+const top = (view) => view.state.split('.')[0];
+
+/** Login: OAuth is needed and the server is not connected or its token expired. */
+export function wantsLogin(view) {
+  if (['idle', 'stopped'].includes(top(view))) return false;
+  return ['login_required', 'expired', 'error'].includes(view.oauth_status);
+}
+
+/** Logout: the server holds a login (authenticated, or refreshing it). */
+export function canLogout(view) {
+  return view.oauth !== null && ['authenticated', 'retrying'].includes(view.oauth_status);
+}
+
+function el(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  for (const child of children) if (child != null) node.append(child);
+  return node;
+}
+
+function button(action, label, name) {
+  const b = el('button', { type: 'button', textContent: label });
+  b.dataset.action = action;
+  b.dataset.server = name;
+  return b;
+}
+
+function tokenCell(view, now) {
+  const o = view.oauth;
+  if (!o) return el('td', { className: 'token muted', textContent: '—' });
+  const lines = [];
+  if (o.expires_at) lines.push(`expires ${relative(o.expires_at, now)}`);
+  if (o.refresh_at && top(view) === 'authenticated')
+    lines.push(`refresh ${relative(o.refresh_at, now)}`);
+  if (o.next_retry_at) lines.push(`retry ${o.retry_count + 1} ${relative(o.next_retry_at, now)}`);
+  const td = el('td', { className: 'token' }, lines.join(' · ') || '—');
+  if (o.last_error) td.append(el('div', { className: 'detail-text', textContent: o.last_error }));
+  return td;
+}
+
+function row(view, selected, now) {
+  const tr = el('tr');
+  tr.dataset.server = view.name;
+  tr.dataset.state = view.state;
+  tr.dataset.oauthStatus = view.oauth_status;
+  if (view.name === selected) tr.classList.add('selected');
+
+  const level = el('span', { className: 'level', textContent: view.health.level });
+  level.dataset.level = view.health.level;
+  const health = el(
+    'td',
+    { className: 'health' },
+    level,
+    el('span', { className: 'summary', textContent: view.health.summary }),
+  );
+  if (view.health.detail)
+    health.append(el('div', { className: 'detail-text', textContent: view.health.detail }));
+
+  const oauth = el('td', { className: 'oauth' });
+  const label = BADGES[view.oauth_status];
+  if (label) {
+    const badge = el('span', { className: 'badge', textContent: label });
+    badge.dataset.status = view.oauth_status;
+    oauth.append(badge);
+  } else
+    oauth.append(
+      el('span', {
+        className: 'muted',
+        textContent: view.oauth_status === 'none' ? 'no OAuth' : view.oauth_status,
+      }),
+    );
+
+  const actions = el('td', { className: 'actions' });
+  if (wantsLogin(view)) actions.append(button('login', 'Login', view.name));
+  if (canLogout(view)) actions.append(button('logout', 'Logout', view.name));
+  if (top(view) !== 'idle') actions.append(button('restart', 'Restart', view.name));
+
+  tr.append(
+    el(
+      'td',
+      {},
+      el('div', { className: 'name', textContent: view.name }),
+      el('div', { className: 'url', textContent: view.url ?? view.protocol }),
+    ),
+    health,
+    oauth,
+    tokenCell(view, now),
+    el('td', {}, el('code', { className: 'state-path', textContent: view.state })),
+    actions,
+  );
+  return tr;
+}
+
+/**
+ * Re-renders the table body from the server views. Rows whose view did not change are kept, so
+ * a click in progress is never lost to a re-render.
+ */
+export function renderServers(views, selected, now = Date.now()) {
+  const tbody = document.querySelector('#servers tbody');
+  const existing = new Map([...tbody.children].map((tr) => [tr.dataset.server, tr]));
+  const rows = views.map((view) => {
+    const signature = JSON.stringify(view) + (view.name === selected ? '*' : '');
+    const kept = existing.get(view.name);
+    if (kept && kept.dataset.signature === signature) return kept;
+    const tr = row(view, selected, now);
+    tr.dataset.signature = signature;
+    return tr;
+  });
+  if (rows.length !== tbody.children.length || rows.some((tr, i) => tbody.children[i] !== tr)) {
+    tbody.replaceChildren(...rows);
+  }
+  document.getElementById('empty').hidden = views.length > 0;
+}
+
+/** Updates the time-dependent token cells ("expires in 25 s") of the rendered rows. */
+export function tickTokens(views, now = Date.now()) {
+  for (const view of views) {
+    const cell = document.querySelector(
+      `#servers tr[data-server="${CSS.escape(view.name)}"] td.token`,
+    );
+    if (cell) cell.replaceWith(tokenCell(view, now));
+  }
+}
