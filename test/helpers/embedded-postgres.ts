@@ -61,7 +61,8 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresHandle> {
     // Not `persistent: false`: its stop() deletes the data dir, and pause() must keep it. The
     // whole temp dir is removed by stop() below instead.
     persistent: true,
-    postgresFlags: ['-h', '127.0.0.1', '-k', root],
+    // A throwaway cluster: durability settings off make it (and CREATE DATABASE) much faster.
+    postgresFlags: ['-h', '127.0.0.1', '-k', root, '-c', 'fsync=off', '-c', 'full_page_writes=off'],
     onLog: remember,
     onError: remember,
   });
