@@ -1,0 +1,115 @@
+/**
+ * @module The dashboard in a real headless chromium against a real daemon: badges per OAuth
+ * status; Login runs a flow against the OAuth test server and the row turns healthy without a
+ * reload; Logout asks first; a broken authorization server shows as degraded, live.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { followAuthUrl } from '../helpers/browser.js';
+import { launchBrowser, type Browser } from './support/chromium.js';
+import { startDashboardStack, type DashboardStack } from './support/stack.js';
+
+let stack: DashboardStack;
+let browser: Browser;
+
+const row = (name: string) => browser.page.locator(`#servers tr[data-server="${name}"]`);
+const badge = (name: string) => row(name).locator('.badge');
+const button = (name: string, action: string) =>
+  row(name).locator(`button[data-action="${action}"]`);
+
+async function post(path: string): Promise<Response> {
+  return fetch(`${stack.daemon.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+}
+
+/** Clicks Login on `name`; the new tab runs the auto-approving flow to the proxy's callback. */
+async function clickLogin(name: string): Promise<void> {
+  const popup = browser.context.waitForEvent('page');
+  await button(name, 'login').click();
+  const tab = await popup;
+  await row(name).locator('.level[data-level="healthy"]').waitFor({ timeout: 15_000 });
+  await tab.close();
+}
+
+beforeAll(async () => {
+  stack = await startDashboardStack();
+  // beta: logged in once; its authorization server then refuses every refresh → Token expired.
+  const login = (await (await post('/api/v1/servers/beta/login')).json()) as { auth_url: string };
+  await followAuthUrl(login.auth_url);
+  // gamma: a login attempt finds no OAuth metadata → Auth error.
+  expect((await post('/api/v1/servers/gamma/login')).status).toBe(502);
+  browser = await launchBrowser();
+  await browser.page.goto(stack.url);
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+describe('the dashboard page', () => {
+  it('lists the servers with their health and OAuth badges', async () => {
+    await expect.poll(() => badge('alpha').textContent()).toBe('Login required');
+    await expect.poll(() => badge('beta').textContent(), { timeout: 10_000 }).toBe('Token expired');
+    await expect.poll(() => badge('gamma').textContent()).toBe('Auth error');
+    for (const name of ['alpha', 'beta', 'gamma']) {
+      expect(await row(name).locator('.level').getAttribute('data-level')).toBe('unhealthy');
+      expect(await button(name, 'login').count()).toBe(1);
+      expect(await button(name, 'logout').count()).toBe(0);
+    }
+    expect(await row('gamma').locator('.detail-text').first().textContent()).toContain(
+      'no OAuth metadata',
+    );
+    await browser.screenshot('dashboard-badges');
+  });
+
+  it('Login completes a flow in a new tab and the row turns healthy without a reload', async () => {
+    await browser.page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await clickLogin('alpha');
+
+    expect(await badge('alpha').textContent()).toBe('Authenticated');
+    expect(await button('alpha', 'login').count()).toBe(0);
+    expect(await button('alpha', 'logout').count()).toBe(1);
+    expect(
+      await browser.page.evaluate(() => (window as unknown as { marker?: number }).marker),
+    ).toBe(42);
+    const active = browser.page.locator('#chart .st.active[data-id="upstream.authenticated"]');
+    await active.waitFor();
+  });
+
+  it('Logout asks for confirmation, then shows Login again', async () => {
+    const dialogs: string[] = [];
+    browser.page.once('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await button('alpha', 'logout').click();
+    await expect.poll(() => dialogs.length).toBe(1);
+    expect(dialogs[0]).toContain('Log out of alpha');
+    expect(await badge('alpha').textContent()).toBe('Authenticated');
+
+    browser.page.once('dialog', (dialog) => void dialog.accept());
+    await button('alpha', 'logout').click();
+    await button('alpha', 'login').waitFor();
+    expect(await badge('alpha').textContent()).toBe('Login required');
+  });
+
+  it('a broken authorization server turns the badge and the highlighted state degraded, live', async () => {
+    await clickLogin('alpha');
+    stack.alphaAs.setFail({ mode: 'server_error' });
+
+    // 8 s tokens, threshold 0.5: the refresh 4 s after login fails → degraded until expiry.
+    await row('alpha').locator('.level[data-level="degraded"]').waitFor({ timeout: 10_000 });
+    expect(await badge('alpha').textContent()).toBe('Refresh failing');
+    await browser.page.locator('#chart .st.active[data-id="upstream.degraded"]').waitFor();
+    await expect.poll(() => browser.page.locator('#log').textContent()).toContain('refresh failed');
+    await browser.screenshot('dashboard-degraded');
+    stack.alphaAs.setFail({ mode: 'none' });
+  });
+
+  it('ran without page errors', () => {
+    expect(browser.errors).toEqual([]);
+  });
+});
