@@ -16,9 +16,19 @@ import { createOAuthHttp } from './oauth-http.js';
 import type { ServiceLogger } from './service-logger.js';
 import { hasUsableAccessToken, tokenResponseOf } from './token-response.js';
 
+/** A per-issuer request budget (services/runtime/as-budget.ts); queues, never fails. */
+export interface RefreshBudget {
+  take(issuer: string, signal?: AbortSignal, urgency?: number): Promise<number>;
+}
+
 /** What the refresh actor needs from its host. */
 export interface RefreshActorDeps {
   logger: ServiceLogger;
+  /**
+   * The token-endpoint budget shared by servers of one authorization server (SPEC §3a), awaited
+   * before the cross-process lease is taken, so no lease is held while queueing.
+   */
+  budget?: RefreshBudget;
   /**
    * Before redeeming: take the cross-process lease and answer a newer committed record, if any
    * (null: go ahead with the input record).
@@ -33,6 +43,16 @@ export interface RefreshActorDeps {
   now?: () => number;
 }
 
+/**
+ * The budget key of a refresh: the issuer the tokens came from, else the server URL's origin (a
+ * record written before mcpproxy stored issuers).
+ */
+export function budgetKeyOf(issuer: string | null, serverUrl: string | null): string {
+  if (issuer) return issuer.replace(/\/+$/, '');
+  if (serverUrl && URL.canParse(serverUrl)) return new URL(serverUrl).origin;
+  return 'unknown-issuer';
+}
+
 /** Creates the `refresh` actor logic; throws classified `OAuthFlowError`s. */
 export function createRefreshActor(deps: RefreshActorDeps) {
   const now = deps.now ?? Date.now;
@@ -43,6 +63,14 @@ export function createRefreshActor(deps: RefreshActorDeps) {
     const newer = (candidate: TokenRecord | null) =>
       candidate !== null && candidate.generation > input.record.generation ? candidate : null;
 
+    if (deps.budget) {
+      const issuer = budgetKeyOf(input.record.issuer, entry.url);
+      // Queued refreshes go out in order of their access tokens' expiry (most urgent first).
+      const waited = await deps.budget.take(issuer, signal, input.record.expires_at ?? Infinity);
+      if (waited > 0) {
+        logger.info({ issuer, delay_ms: waited }, 'Waited for the authorization server request budget');
+      }
+    }
     const current = newer((await deps.beforeRedeem?.(serverKey)) ?? null);
     if (current && hasUsableAccessToken(current, now()))
       return { kind: 'adopted', record: current };

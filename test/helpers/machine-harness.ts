@@ -19,6 +19,7 @@ import type {
 import { statePath } from '../../machines/upstream/health.js';
 import { supervisorMachine } from '../../machines/supervisor/supervisor.machine.js';
 import type { ServerSpec, StoreCommand, StoreReport } from '../../machines/supervisor/supervisor.types.js';
+import { createAsBudget, type AsBudget } from '../../services/runtime/as-budget.js';
 
 /** Wall-clock origin of simulated time: 2026-11-24T12:00:00Z. */
 export const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
@@ -37,6 +38,10 @@ export class FakeWorld {
   rotate = true;
   /** When set, login waits until `completeLogin()` is called. */
   manualLogin = false;
+  /** When set, the fake AS answers 429 to refreshes beyond this many per rolling minute. */
+  rateLimitPerMinute: number | null = null;
+  /** Refreshes the fake AS refused with 429 (rate limit). */
+  rateLimited: Array<{ name: string; at: number }> = [];
   private pendingLogins: Array<() => void> = [];
   private counter = 0;
   constructor(readonly now: () => number) {}
@@ -50,6 +55,13 @@ export class FakeWorld {
       refresh_token: `rt-${this.counter}`,
       ...extra,
     };
+  }
+
+  /** Whether one more refresh at `at` exceeds the fake AS's rate limit. */
+  overRateLimit(at: number): boolean {
+    if (this.rateLimitPerMinute === null) return false;
+    const recent = this.refreshCalls.filter((c) => c.at > at - 60_000 && c.at <= at).length;
+    return recent > this.rateLimitPerMinute;
   }
 
   completeLogins() {
@@ -133,6 +145,8 @@ export interface Harness {
   clock: SimulatedClock;
   world: FakeWorld;
   store: MemoryStore;
+  /** The per-issuer budget the fake refresh awaits (when `budgetPerMinute` was given). */
+  budget: AsBudget | null;
   supervisor: ReturnType<typeof createActor<typeof supervisorMachine>>;
   child(name: string): AnyActorRef;
   state(name: string): string;
@@ -153,10 +167,24 @@ export function createHarness(options: {
   minIntervalMs?: number;
   threshold?: number;
   maxJitter?: number;
+  jitterSeed?: number;
+  /** Token-endpoint requests per minute per issuer; the fake refresh awaits this budget. */
+  budgetPerMinute?: number;
   configure?: (world: FakeWorld, store: MemoryStore) => void;
 }): Harness {
   const clock = new SimulatedClock();
   const now = () => T0 + clock.now();
+  const budget =
+    options.budgetPerMinute === undefined
+      ? null
+      : createAsBudget({
+          perMinute: options.budgetPerMinute,
+          clock: {
+            now,
+            setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+            clearTimeout: (id) => clock.clearTimeout(id as number),
+          },
+        });
   const world = new FakeWorld(now);
   const store = new MemoryStore();
   for (const r of options.records ?? []) store.records.set(r.server_key, r);
@@ -170,8 +198,13 @@ export function createHarness(options: {
         fail(world.connectMode);
         return { session: fakeSession(), tools: [{ name: 'echo', inputSchema: { type: 'object' } }] };
       }),
-      refresh: fromPromise<RefreshOutput, RefreshInput>(async ({ input }) => {
+      refresh: fromPromise<RefreshOutput, RefreshInput>(async ({ input, signal }) => {
+        await budget?.take(input.record.issuer ?? 'https://as.example', signal, input.record.expires_at ?? Infinity);
         world.refreshCalls.push({ name: input.entry.name, at: now(), refreshToken: input.record.tokens?.refresh_token });
+        if (world.overRateLimit(now())) {
+          world.rateLimited.push({ name: input.entry.name, at: now() });
+          throw { result: 'failed_server_error', message: 'Token endpoint answered HTTP 429', retryAfterMs: 60_000 };
+        }
         fail(world.refreshMode);
         const response = world.issue();
         if (!world.rotate) delete (response as { refresh_token?: string }).refresh_token;
@@ -236,7 +269,7 @@ export function createHarness(options: {
         servers: options.servers,
         settings: { threshold: options.threshold ?? 0.8, minIntervalMs: options.minIntervalMs ?? 10_000 },
         maxJitter: options.maxJitter ?? 0,
-        jitterSeed: 1,
+        jitterSeed: options.jitterSeed ?? 1,
         env: { now, newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}` },
       },
     },
@@ -251,6 +284,7 @@ export function createHarness(options: {
     clock,
     world,
     store,
+    budget,
     supervisor,
     child,
     state: (name) => statePath(child(name).getSnapshot().value),
