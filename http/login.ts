@@ -34,11 +34,52 @@ export async function startLogin(
   force: boolean,
   timeoutMs: number,
 ): Promise<LoginAnswer> {
-  assertCanLogin(upstream);
-  upstream.ref.send({ type: 'auth.login', force });
+  assertCanLogin(await oauthKnown(upstream, timeoutMs));
+  // A parked server needs a flow even while its access token is still valid (its refresh token
+  // was rejected): only a usable session makes an unforced login a no-op.
+  const parked = topState(upstream.snapshot) === 'loginRequired';
+  upstream.ref.send({ type: 'auth.login', force: force || parked });
   const now = upstream.ref.getSnapshot() as UpstreamSnapshot;
   if (topState(now) !== 'loggingIn') return { status: 'authenticated' };
   return waitForAuthUrl(upstream, timeoutMs);
+}
+
+/**
+ * Whether a URL server uses OAuth is learnt from its first answer (a 401 pointing to metadata)
+ * when the config has no `oauth` block: until that handshake ends, not using OAuth is not a fact.
+ */
+function oauthUndecided(snapshot: UpstreamSnapshot): boolean {
+  return (
+    !snapshot.context.oauth &&
+    snapshot.context.entry.url !== null &&
+    topState(snapshot) === 'connecting' &&
+    snapshot.status === 'active'
+  );
+}
+
+/**
+ * The upstream once its OAuth use is known (or `timeoutMs` passed): a login sent right after
+ * start waits for the first handshake instead of being refused.
+ */
+function oauthKnown(upstream: Upstream, timeoutMs: number): Promise<Upstream> {
+  if (!oauthUndecided(upstream.snapshot)) return Promise.resolve(upstream);
+  const { ref } = upstream;
+  return new Promise<Upstream>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      subscription.unsubscribe();
+      resolve({ ...upstream, snapshot: ref.getSnapshot() as UpstreamSnapshot });
+    };
+    const timer = setTimeout(done, timeoutMs);
+    const subscription = ref.subscribe({
+      next: (snapshot) => {
+        if (!oauthUndecided(snapshot as UpstreamSnapshot)) done();
+      },
+      error: done,
+      complete: done,
+    });
+    if (!oauthUndecided(ref.getSnapshot() as UpstreamSnapshot)) done();
+  });
 }
 
 type Outcome = LoginAnswer | Error;
