@@ -57,7 +57,10 @@ export class PgChangeWatcher {
     void this.enqueue(() => this.recheck(serverKey));
   }
 
-  /** Compares every key with what was seen (a missed NOTIFY, e.g. during a reconnect). */
+  /**
+   * Compares every key with what was seen (a missed NOTIFY, e.g. during a reconnect). Rejects
+   * when the store cannot be read; background callers may ignore that (`onError` has it).
+   */
   checkAll(): Promise<void> {
     if (this.pollQueued) return this.queue;
     this.pollQueued = true;
@@ -91,9 +94,11 @@ export class PgChangeWatcher {
     this.timer = undefined;
   }
 
+  /** Runs `work` after what is queued; its failure goes to `onError` and to the returned promise. */
   private enqueue(work: () => Promise<void>): Promise<void> {
-    this.queue = this.queue.then(work).catch((error: unknown) => this.onError(error));
-    return this.queue;
+    const run = this.queue.then(work);
+    this.queue = run.catch((error: unknown) => this.onError(error));
+    return run;
   }
 
   private async recheck(serverKey: string): Promise<void> {
