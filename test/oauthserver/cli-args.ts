@@ -27,6 +27,7 @@ Prints one JSON line {"url","issuer","mcp","resource_metadata","port","pid"} on 
   --fail-grant G                 limit to grant refresh_token or authorization_code
   --fail-delay D                 slow: delay before answering (default 5s)
   --fail-retry-after S           unavailable: Retry-After seconds (default 1)
+  --state-file PATH              keep clients and tokens in PATH across restarts (default: memory)
   --quiet                        do not print each request on stderr
   --help                         this text
 
@@ -39,6 +40,8 @@ export interface CliArgs {
   help: boolean;
   quiet: boolean;
   options: OAuthTestServerOptions;
+  /** `--state-file`: persist the auth state there (see state-file.ts). */
+  stateFile?: string;
 }
 
 const FLAGS = new Set([
@@ -60,6 +63,7 @@ const VALUED = new Set([
   'fail-grant',
   'fail-delay',
   'fail-retry-after',
+  'state-file',
 ]);
 
 function integer(name: string, text: string): number {
@@ -103,7 +107,13 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (scopes !== undefined) options.scopesSupported = scopes.split(',').filter(Boolean);
   options.fail = failFromArgs(get);
   resolveOptions(options); // validates now, so errors surface as usage errors
-  return { help: flags.has('help'), quiet: flags.has('quiet'), options };
+  const stateFile = get('state-file');
+  return {
+    help: flags.has('help'),
+    quiet: flags.has('quiet'),
+    options,
+    ...(stateFile !== undefined ? { stateFile } : {}),
+  };
 }
 
 function failFromArgs(get: (name: string) => string | undefined): FailConfig {

@@ -16,7 +16,11 @@ async function main(argv: string[]): Promise<void> {
   const onRequest = args.quiet
     ? undefined
     : (entry: object) => process.stderr.write(`${JSON.stringify(entry)}\n`);
-  const server = await startOAuthTestServer({ ...args.options, onRequest });
+  const server = await startOAuthTestServer({
+    ...args.options,
+    onRequest,
+    stateFile: args.stateFile,
+  });
   const ready = {
     url: server.url,
     issuer: server.issuer,

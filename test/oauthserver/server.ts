@@ -18,6 +18,7 @@ import { resolveOptions } from './options.js';
 import type { OAuthTestServerOptions, ResolvedOptions } from './options.js';
 import { registerClient, registrationResponse } from './register.js';
 import { AuthStore } from './state.js';
+import { loadAuthStore, saveAuthStore } from './state-file.js';
 import type { GrantView } from './state.js';
 
 /** A running OAuth test server. */
@@ -53,9 +54,14 @@ export interface OAuthTestServer {
   stop(): Promise<void>;
 }
 
+/** Where the auth state survives a restart (see state-file.ts); without it, memory only. */
+export interface StateFileOption {
+  stateFile?: string;
+}
+
 /** Starts an OAuth test server; rejects on bad options or when the port cannot be bound. */
 export async function startOAuthTestServer(
-  options: OAuthTestServerOptions = {},
+  options: OAuthTestServerOptions & StateFileOption = {},
 ): Promise<OAuthTestServer> {
   const resolved = resolveOptions(options);
   let app: Hono<AppEnv> | undefined;
@@ -71,12 +77,21 @@ export async function startOAuthTestServer(
   const port = (server.address() as AddressInfo).port;
   const stopController = new AbortController();
   const urls = serverUrls(resolved.host, port);
+  const { stateFile } = options;
+  const store = stateFile ? loadAuthStore(stateFile) : new AuthStore();
+  // Saved before the answer leaves: a client never holds a token the restarted server forgot.
+  const onRequest = stateFile
+    ? (entry: RequestLogEntry) => {
+        saveAuthStore(stateFile, store);
+        options.onRequest?.(entry);
+      }
+    : options.onRequest;
   const ctx: ServerContext = {
     options: resolved,
     urls,
-    store: new AuthStore(),
+    store,
     fail: new FailSwitch(resolved.fail),
-    log: new RequestLog(options.onRequest),
+    log: new RequestLog(onRequest),
     stopSignal: stopController.signal,
     now: Date.now,
   };
@@ -92,6 +107,7 @@ export async function startOAuthTestServer(
       stopController.abort();
       await sessions.closeAll();
       await closed;
+      if (stateFile) saveAuthStore(stateFile, store);
     })());
 
   return {
