@@ -6,7 +6,7 @@
 import pg from 'pg';
 import type { Pool } from 'pg';
 import type { TokenRecord } from '../../machines/upstream/token-record.js';
-import { ProxyError, StoreError } from '../errors.js';
+import { StoreError } from '../errors.js';
 import { Availability } from './pg-availability.js';
 import type { AvailabilityListener, PgStoreLogger } from './pg-availability.js';
 import { openError, toStoreError, unreachableReason } from './pg-errors.js';
@@ -79,12 +79,17 @@ export async function openPostgresStore(
   pool.on('error', () => undefined);
   try {
     await migrate(pool);
-    const store = new PostgresStore(pool, cipher, target, options);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw openError(error, target);
+  }
+  const store = new PostgresStore(pool, cipher, target, options);
+  try {
     await store.start(config);
     return store;
   } catch (error) {
-    await pool.end().catch(() => undefined);
-    throw error instanceof ProxyError ? error : openError(error, target);
+    await store.close();
+    throw openError(error, target);
   }
 }
 
@@ -96,6 +101,8 @@ class PostgresStore implements PostgresTokenStore {
   private readonly watcher: PgChangeWatcher;
   private listener: NotificationListener | undefined;
   private closing: Promise<void> | undefined;
+  /** Set once open: a (re)connect of the listener after that triggers a full re-check. */
+  private started = false;
 
   constructor(
     private readonly pool: Pool,
@@ -116,18 +123,17 @@ class PostgresStore implements PostgresTokenStore {
     );
   }
 
-  /** Takes the current records as seen and starts LISTENing. */
+  /** Starts LISTENing, then takes the current records as seen. */
   async start(config: pg.ClientConfig): Promise<void> {
-    await this.watcher.prime();
     this.listener = new NotificationListener({
       config,
       channel: NOTIFY_CHANNEL,
       ...this.options.reconnect,
       onNotification: (serverKey) => this.watcher.notified(serverKey),
-      onConnected: (first) => {
+      onConnected: () => {
         this.availability.up();
         // NOTIFYs sent while the listener was away are lost: compare everything once.
-        if (!first) void this.watcher.checkAll();
+        if (this.started) void this.watcher.checkAll();
       },
       onDisconnected: (error) => {
         const failure = toStoreError(error, this.target, 'listen for changes');
@@ -140,6 +146,8 @@ class PostgresStore implements PostgresTokenStore {
       },
     });
     await this.listener.start();
+    await this.watcher.prime();
+    this.started = true;
   }
 
   async read(serverKey: string): Promise<ReadResult> {
