@@ -10,7 +10,7 @@ import { supervisorMachine } from '../machines/supervisor/supervisor.machine.js'
 import type { ServerSpec } from '../machines/supervisor/supervisor.types.js';
 import { createApp } from '../http/index.js';
 import { formatListen, loadConfig, serverTarget, type ProxyConfig } from '../services/config/index.js';
-import { ProxyError } from '../services/errors.js';
+import { ConfigError, ProxyError } from '../services/errors.js';
 import { EventHub, type ProxyEvent } from '../services/events/proxy-events.js';
 import { createLogger, type Logger, type LogLevel } from '../services/logger/index.js';
 import { createMetrics } from '../services/metrics/metrics.js';
@@ -20,7 +20,13 @@ import { createStoreActor } from '../services/runtime/store-actor.js';
 import { provideUpstream } from '../services/runtime/upstream-logic.js';
 import { serverKey } from '../services/server-key.js';
 import { statecharts } from '../services/statecharts/index.js';
-import { loadEncryptionKey, openLmdbStore } from '../services/token-store/index.js';
+import {
+  ENCRYPTION_KEY_ENV,
+  loadEncryptionKey,
+  openLmdbStore,
+  openPostgresStore,
+  type PostgresTokenStore,
+} from '../services/token-store/index.js';
 import type { TokenStore } from '../services/token-store/token-store.js';
 import { version } from './version.js';
 
@@ -68,6 +74,24 @@ async function listen(app: { fetch: (req: Request) => Response | Promise<Respons
   });
 }
 
+/**
+ * Opens the token store the config asks for: LMDB in the data dir (default), or the shared
+ * PostgreSQL store, whose replicas must share `$MCPPROXY_ENCRYPTION_KEY` (SPEC §3b).
+ */
+async function openStore(config: ProxyConfig, dataDir: string, env: NodeJS.ProcessEnv, logger: Logger): Promise<TokenStore> {
+  if (config.store.kind === 'postgres') {
+    if (!env[ENCRYPTION_KEY_ENV]?.trim()) {
+      throw new ConfigError(
+        `A postgres store is shared by replicas, so they must share the record key: set $${ENCRYPTION_KEY_ENV} (64 hex characters, e.g. from "openssl rand -hex 32") on every replica.`,
+      );
+    }
+    const { key } = await loadEncryptionKey({ dataDir, env });
+    return openPostgresStore({ url: config.store.url!, encryptionKey: key, logger });
+  }
+  const { key } = await loadEncryptionKey({ dataDir, env });
+  return openLmdbStore({ dataDir, encryptionKey: key });
+}
+
 /** Starts the daemon; resolves once it listens. Throws ConfigError/StoreError/ProxyError. */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const env = options.env ?? process.env;
@@ -76,8 +100,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   for (const warning of warnings) logger.warn({ config: options.configPath }, warning);
   if (!found) logger.info({ config: options.configPath }, 'No config file found: starting with zero upstream servers');
 
-  const { key } = await loadEncryptionKey({ dataDir: options.dataDir, env });
-  const store = await openLmdbStore({ dataDir: options.dataDir, encryptionKey: key });
+  const store = await openStore(config, options.dataDir, env, logger);
   const replicaId = env.MCPPROXY_REPLICA_ID || `${hostname()}-${randomBytes(3).toString('hex')}`;
   const metrics = createMetrics();
   const events = new EventHub<ProxyEvent>();
@@ -107,6 +130,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   );
   supervisor.subscribe({ error: (error) => logger.error({ err: error }, 'supervisor failed') });
   supervisor.start();
+  const stopAvailability =
+    'onAvailability' in store
+      ? (store as PostgresTokenStore).onAvailability((available) =>
+          supervisor.send({ type: 'store.availability', available }),
+        )
+      : () => undefined;
   const stopClockWatch = watchClockJumps((drift) => {
     logger.info({ drift_ms: drift }, 'Wall clock jumped (sleep/wake): re-evaluating every token');
     supervisor.send({ type: 'clock.jumped' });
@@ -151,6 +180,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     stop() {
       stopping ??= (async () => {
         stopClockWatch();
+        stopAvailability();
         await app.close();
         supervisor.send({ type: 'supervisor.stop' });
         supervisor.stop();

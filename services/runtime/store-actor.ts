@@ -1,13 +1,15 @@
 /**
  * @module The supervisor's store actor over a `TokenStore`: performs load/save/clear commands
- * in order per server, reports the outcome, forwards changes seen by the store's watch, and
- * reports availability (health: "Token store unavailable").
+ * in order per server, reports the outcome, forwards changes seen by the store's watch (other
+ * processes' writes; the echo of its own writes is dropped), and reports availability (health:
+ * "Token store unavailable").
  */
 import { fromCallback } from 'xstate';
 import type {
   StoreCommand,
   StoreReport,
 } from '../../machines/supervisor/supervisor.types.js';
+import { StoreError } from '../errors.js';
 import type { Logger } from '../logger/index.js';
 import type { TokenStore } from '../token-store/token-store.js';
 
@@ -18,6 +20,11 @@ export function createStoreActor(store: TokenStore, logger: Logger) {
   return fromCallback<StoreCommand, unknown>(({ sendBack, receive }) => {
     let available = true;
     let queue: Promise<void> = Promise.resolve();
+    /** Newest generation per server key this actor loaded or wrote (and so already reported). */
+    const known = new Map<string, number>();
+    const note = (serverKey: string, generation: number) => {
+      if (generation > (known.get(serverKey) ?? 0)) known.set(serverKey, generation);
+    };
     const report = (event: StoreReport) => sendBack(event);
     const setAvailable = (value: boolean) => {
       if (value !== available) {
@@ -30,6 +37,7 @@ export function createStoreActor(store: TokenStore, logger: Logger) {
       switch (command.type) {
         case 'store.load': {
           const result = await store.read(command.serverKey);
+          if (result.status === 'found') note(command.serverKey, result.record.generation);
           report({ type: 'store.loaded', name: command.name, serverKey: command.serverKey, result });
           return;
         }
@@ -38,6 +46,7 @@ export function createStoreActor(store: TokenStore, logger: Logger) {
           if (kind === 'refresh' && command.expectedGeneration !== null) {
             const outcome = await store.commit(record, command.expectedGeneration);
             if (outcome.committed) {
+              note(record.server_key, outcome.record.generation);
               report({ type: 'store.saved', name: command.name, kind, record: outcome.record });
             } else {
               report({
@@ -51,6 +60,7 @@ export function createStoreActor(store: TokenStore, logger: Logger) {
             return;
           }
           const stored = await store.put(record);
+          note(record.server_key, stored.generation);
           report({ type: 'store.saved', name: command.name, kind, record: stored });
           return;
         }
@@ -66,7 +76,7 @@ export function createStoreActor(store: TokenStore, logger: Logger) {
           };
           // Logout removes the tokens; registration and callback port stay so the redirect URI
           // never changes.
-          await store.put(cleared);
+          note(command.serverKey, (await store.put(cleared)).generation);
           return;
         }
       }
@@ -93,7 +103,10 @@ export function createStoreActor(store: TokenStore, logger: Logger) {
               type: 'store.loaded',
               name: command.name,
               serverKey: command.serverKey,
-              result: { status: 'corrupt', error: `Token store unavailable: ${messageOf(error)}` },
+              result: {
+                status: 'corrupt',
+                error: error instanceof StoreError ? error.message : `Token store unavailable: ${messageOf(error)}`,
+              },
             });
           }
         }
@@ -101,7 +114,16 @@ export function createStoreActor(store: TokenStore, logger: Logger) {
     });
 
     const unwatch = store.watch((change) => {
-      report({ type: 'store.changed', serverKey: change.serverKey, record: change.record });
+      // Judged after the operation in flight: a store may announce this actor's own write
+      // before the write returns its generation. The supervisor already answers its own
+      // writes (store.saved); forwarding their echo would cost every commit a second pass
+      // over all servers.
+      queue = queue.then(() => {
+        const generation = change.record?.generation;
+        if (generation !== undefined && generation <= (known.get(change.serverKey) ?? 0)) return;
+        if (generation !== undefined) note(change.serverKey, generation);
+        report({ type: 'store.changed', serverKey: change.serverKey, record: change.record });
+      });
     });
     return () => unwatch();
   });
