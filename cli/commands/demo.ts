@@ -57,8 +57,12 @@ async function startTestServer(ttlS: number): Promise<TestServer> {
     lines.once('line', (line) => {
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      const ready = JSON.parse(line) as { url: string; mcp: string };
-      resolve({ url: ready.url, mcp: ready.mcp, child });
+      try {
+        const ready = JSON.parse(line) as { url: string; mcp: string };
+        resolve({ url: ready.url, mcp: ready.mcp, child });
+      } catch {
+        fail(`printed "${line.slice(0, 200)}" instead of its URLs`);
+      }
     });
   });
 }
