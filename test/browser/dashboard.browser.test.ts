@@ -65,6 +65,45 @@ describe('the dashboard page', () => {
     await browser.screenshot('dashboard-badges');
   });
 
+  it('draws the statechart from the machine definition: every state a box, every transition a pill', async () => {
+    const def = await (await fetch(`${stack.daemon.url}/api/v1/statecharts/upstream`)).json();
+    const ids: string[] = [];
+    const targets = new Set<string>();
+    const walk = (id: string, node: Record<string, any>) => {
+      ids.push(id);
+      if (id !== 'upstream') {
+        const lists = [
+          ...Object.values(node.on ?? {}),
+          ...Object.values(node.after ?? {}),
+          node.always ?? [],
+        ];
+        for (const t of lists.flat() as Array<{ target?: string[] }>) {
+          for (const target of t.target ?? []) targets.add(`${id}→${target.replace(/^#/, '')}`);
+        }
+      }
+      for (const [key, child] of Object.entries(node.states ?? {}))
+        walk(`${id}.${key}`, child as object);
+    };
+    walk('upstream', def);
+
+    const chart = browser.page.locator('#chart');
+    const boxes = await chart
+      .locator('.st')
+      .evaluateAll((els) => els.map((el) => (el as SVGElement).dataset.id));
+    expect(boxes.sort()).toEqual(ids.sort());
+    const pills = await chart
+      .locator('.pill')
+      .evaluateAll((els) =>
+        els.map(
+          (el) => `${(el as SVGElement).dataset.source}→${(el as SVGElement).dataset.target}`,
+        ),
+      );
+    expect(new Set(pills)).toEqual(targets);
+    expect(await chart.locator('text', { hasText: 'after refreshDelay' }).count()).toBeGreaterThan(
+      0,
+    );
+  });
+
   it('Login completes a flow in a new tab and the row turns healthy without a reload', async () => {
     await browser.page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
     await clickLogin('alpha');
