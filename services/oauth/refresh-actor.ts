@@ -68,7 +68,10 @@ export function createRefreshActor(deps: RefreshActorDeps) {
       // Queued refreshes go out in order of their access tokens' expiry (most urgent first).
       const waited = await deps.budget.take(issuer, signal, input.record.expires_at ?? Infinity);
       if (waited > 0) {
-        logger.info({ issuer, delay_ms: waited }, 'Waited for the authorization server request budget');
+        logger.info(
+          { issuer, delay_ms: waited },
+          'Waited for the authorization server request budget',
+        );
       }
     }
     const current = newer((await deps.beforeRedeem?.(serverKey)) ?? null);

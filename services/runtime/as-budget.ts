@@ -150,4 +150,3 @@ export function createAsBudget(options: AsBudgetOptions): AsBudget {
     queued: (issuer) => issuers.get(issuer)?.queue.length ?? 0,
   };
 }
-

@@ -8,8 +8,7 @@ import type { TokenStore } from './token-store.js';
 
 /** Whether the caller's refresh won; a loser gets what is stored now (adopt it if it is usable). */
 export type CommitRefreshResult =
-  | { won: true; record: TokenRecord }
-  | { won: false; current: TokenRecord | null };
+  { won: true; record: TokenRecord } | { won: false; current: TokenRecord | null };
 
 /**
  * Commits `newRecord` for `serverKey` only if the stored record still holds

@@ -18,7 +18,12 @@ function setup(perMinute: number) {
     },
   });
   const granted: Array<{ id: string; at: number }> = [];
-  const take = (id: string, issuer = 'https://as.example', signal?: AbortSignal, urgency?: number) =>
+  const take = (
+    id: string,
+    issuer = 'https://as.example',
+    signal?: AbortSignal,
+    urgency?: number,
+  ) =>
     budget.take(issuer, signal, urgency).then(
       () => granted.push({ id, at: clock.now() }),
       (error: unknown) => granted.push({ id: `${id}:rejected:${String(error)}`, at: clock.now() }),
@@ -78,7 +83,13 @@ describe('per-AS budget', () => {
     void take('also-early', undefined, undefined, 1_000);
     await flush();
     await advance(240_000);
-    expect(granted.map((g) => g.id)).toEqual(['first', 'early-expiry', 'also-early', 'late-expiry', 'no-expiry']);
+    expect(granted.map((g) => g.id)).toEqual([
+      'first',
+      'early-expiry',
+      'also-early',
+      'late-expiry',
+      'no-expiry',
+    ]);
     expect(granted.map((g) => g.at)).toEqual([0, 60_000, 120_000, 180_000, 240_000]);
   });
 

@@ -10,7 +10,14 @@ import { commitRefresh } from '../../services/token-store/commit-refresh.js';
 import { openLmdbStore, type LmdbTokenStore } from '../../services/token-store/lmdb-store.js';
 import type { TokenStore } from '../../services/token-store/token-store.js';
 import { tmpDirs } from '../helpers/tmp-dir.js';
-import { fixtureResult, GITHUB, KEY, KEY_HEX, loggedIn, runFixture } from '../services/token-store/support.js';
+import {
+  fixtureResult,
+  GITHUB,
+  KEY,
+  KEY_HEX,
+  loggedIn,
+  runFixture,
+} from '../services/token-store/support.js';
 
 const dirs = tmpDirs('mcpproxy-cas-');
 const stores: LmdbTokenStore[] = [];
@@ -20,13 +27,25 @@ afterEach(async () => {
 });
 
 async function open(dataDir?: string) {
-  const store = await openLmdbStore({ dataDir: dataDir ?? (await dirs.make()), encryptionKey: KEY });
+  const store = await openLmdbStore({
+    dataDir: dataDir ?? (await dirs.make()),
+    encryptionKey: KEY,
+  });
   stores.push(store);
   return store;
 }
 
 const rotate = (record: TokenRecord, name: string) =>
-  withTokens(record, { access_token: `at-${name}`, token_type: 'Bearer', expires_in: 3600, refresh_token: `rt-${name}` }, Date.now());
+  withTokens(
+    record,
+    {
+      access_token: `at-${name}`,
+      token_type: 'Bearer',
+      expires_in: 3600,
+      refresh_token: `rt-${name}`,
+    },
+    Date.now(),
+  );
 
 describe('commitRefresh', () => {
   it('wins while the stored refresh token is the redeemed one', async () => {
@@ -82,7 +101,11 @@ describe('commitRefresh', () => {
     const barrierDir = join(dataDir, '..', 'barrier');
     const runs = await Promise.all(
       ['a', 'b'].map((owner) =>
-        runFixture('../../../beyond/fixtures/rotate-worker.ts', [dataDir, KEY_HEX, GITHUB, '100', owner, barrierDir, '2'], 60_000),
+        runFixture(
+          '../../../beyond/fixtures/rotate-worker.ts',
+          [dataDir, KEY_HEX, GITHUB, '100', owner, barrierDir, '2'],
+          60_000,
+        ),
       ),
     );
     const results = runs.map((run) => fixtureResult<{ redeemed: string[]; losses: number }>(run));

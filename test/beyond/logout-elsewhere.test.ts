@@ -6,7 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { healthOf } from '../../machines/upstream/health.js';
 import { withTokens } from '../../machines/upstream/token-record.js';
-import { createHarness, oauthEntry, recordWithToken, spec, T0 } from '../helpers/machine-harness.js';
+import {
+  createHarness,
+  oauthEntry,
+  recordWithToken,
+  spec,
+  T0,
+} from '../helpers/machine-harness.js';
 
 const gh = spec(oauthEntry('gh'));
 const seeded = recordWithToken(gh.serverKey, 'gh', T0, 3600);
@@ -32,7 +38,16 @@ describe('changes made by another process', () => {
     const h = await authenticated();
     await h.advance(600_000);
     const rotated = {
-      ...withTokens(seeded, { access_token: 'at-other', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-other' }, h.world.now()),
+      ...withTokens(
+        seeded,
+        {
+          access_token: 'at-other',
+          token_type: 'Bearer',
+          expires_in: 3600,
+          refresh_token: 'rt-other',
+        },
+        h.world.now(),
+      ),
       generation: 2,
     };
     h.supervisor.send({ type: 'store.changed', serverKey: gh.serverKey, record: rotated });
@@ -40,7 +55,9 @@ describe('changes made by another process', () => {
     expect(h.world.refreshCalls).toHaveLength(0);
     expect(h.child('gh').getSnapshot().context.record.tokens.access_token).toBe('at-other');
     await h.advance(1_000);
-    expect(h.world.refreshCalls).toEqual([{ name: 'gh', at: T0 + 600_000 + 2880_000, refreshToken: 'rt-other' }]);
+    expect(h.world.refreshCalls).toEqual([
+      { name: 'gh', at: T0 + 600_000 + 2880_000, refreshToken: 'rt-other' },
+    ]);
   });
 
   it.each([
@@ -77,7 +94,10 @@ describe('changes made by another process', () => {
 
   it('leaves a disabled server disabled', async () => {
     const off = spec({ ...oauthEntry('off'), enabled: false });
-    const h = createHarness({ servers: [off], records: [recordWithToken(off.serverKey, 'off', T0, 3600)] });
+    const h = createHarness({
+      servers: [off],
+      records: [recordWithToken(off.serverKey, 'off', T0, 3600)],
+    });
     h.supervisor.start();
     await h.advance(0);
     h.supervisor.send({ type: 'store.changed', serverKey: off.serverKey, record: null });
@@ -89,7 +109,11 @@ describe('changes made by another process', () => {
     const h = await authenticated();
     h.child('gh').send({ type: 'auth.logout' });
     await h.advance(0);
-    h.supervisor.send({ type: 'store.changed', serverKey: gh.serverKey, record: h.store.records.get(gh.serverKey)! });
+    h.supervisor.send({
+      type: 'store.changed',
+      serverKey: gh.serverKey,
+      record: h.store.records.get(gh.serverKey)!,
+    });
     await h.advance(0);
     expect(h.state('gh')).toBe('loginRequired');
     expect(h.child('gh').getSnapshot().context.loginReason).toBe('Logged out - login required');
@@ -99,7 +123,10 @@ describe('changes made by another process', () => {
     const h = await authenticated();
     h.supervisor.send({ type: 'store.changed', serverKey: gh.serverKey, record: loggedOut });
     await h.advance(0);
-    const again = { ...recordWithToken(gh.serverKey, 'gh', h.world.now(), 3600), generation: loggedOut.generation + 1 };
+    const again = {
+      ...recordWithToken(gh.serverKey, 'gh', h.world.now(), 3600),
+      generation: loggedOut.generation + 1,
+    };
     h.supervisor.send({ type: 'store.changed', serverKey: gh.serverKey, record: again });
     await h.advance(0);
     expect(h.state('gh')).toBe('authenticated.refreshScheduled');

@@ -38,8 +38,16 @@ let supervisor: ReturnType<typeof createActor<typeof supervisorMachine>> | undef
 beforeEach(async () => {
   // Reuse detection off: a stale refresh token is refused with invalid_grant, the grant lives on
   // (with it on, the lease — proven in the two-process test — keeps a loser from presenting it).
-  as = await startOAuthTestServer({ accessTokenTtlS: 3600, rotateRefreshTokens: true, reuseDetection: false });
-  store = await openLmdbStore({ dataDir: await dirs.make(), encryptionKey: KEY, pollIntervalMs: 100 });
+  as = await startOAuthTestServer({
+    accessTokenTtlS: 3600,
+    rotateRefreshTokens: true,
+    reuseDetection: false,
+  });
+  store = await openLmdbStore({
+    dataDir: await dirs.make(),
+    encryptionKey: KEY,
+    pollIntervalMs: 100,
+  });
 });
 afterEach(async () => {
   supervisor?.stop();
@@ -50,10 +58,19 @@ afterEach(async () => {
 });
 
 /** A daemon in this process; `beforeTokenAnswer` runs after the AS answered its token request. */
-async function daemon(entry: ReturnType<typeof httpEntry>, key: string, beforeTokenAnswer: { hook: (() => Promise<void>) | null }) {
+async function daemon(
+  entry: ReturnType<typeof httpEntry>,
+  key: string,
+  beforeTokenAnswer: { hook: (() => Promise<void>) | null },
+) {
   const log = memoryLogger();
   const metrics = createMetrics({ defaultMetrics: false });
-  const observer = createUpstreamObserver({ logger: log.logger, metrics, events: new EventHub<ProxyEvent>(), now: Date.now });
+  const observer = createUpstreamObserver({
+    logger: log.logger,
+    metrics,
+    events: new EventHub<ProxyEvent>(),
+    now: Date.now,
+  });
   const coordinator = createRefreshCoordinator({ store, ownerId: 'daemon', logger: log.logger });
   const fetchImpl = async (url: string | URL, init?: RequestInit) => {
     const response = await fetch(url, init);
@@ -84,7 +101,9 @@ async function daemon(entry: ReturnType<typeof httpEntry>, key: string, beforeTo
   const child = await waitFor(supervisor, (s) => Boolean(s.context.children[entry.name])).then(
     (s) => s.context.children[entry.name] as AnyActorRef,
   );
-  await waitFor(child, (s) => s.matches({ authenticated: 'refreshScheduled' }), { timeout: 10_000 });
+  await waitFor(child, (s) => s.matches({ authenticated: 'refreshScheduled' }), {
+    timeout: 10_000,
+  });
   const counted = async (result: string) => {
     const metric = await metrics.refreshTotal.get();
     return metric.values.find((v) => v.labels.result === result)?.value ?? 0;
@@ -95,12 +114,20 @@ async function daemon(entry: ReturnType<typeof httpEntry>, key: string, beforeTo
 async function seeded() {
   const entry = httpEntry(as.mcpUrl, {}, 'demo');
   const key = serverKey('demo', as.mcpUrl);
-  const { record } = await browserLogin({ entry, serverKey: key, record: emptyRecord(key, 'demo', as.mcpUrl) });
+  const { record } = await browserLogin({
+    entry,
+    serverKey: key,
+    record: emptyRecord(key, 'demo', as.mcpUrl),
+  });
   return { entry, key, stored: await store.put(record) };
 }
 
 /** Another process (a standalone refresh without the lease) redeems the stored refresh token. */
-async function otherProcessRedeems(entry: ReturnType<typeof httpEntry>, key: string, record: TokenRecord) {
+async function otherProcessRedeems(
+  entry: ReturnType<typeof httpEntry>,
+  key: string,
+  record: TokenRecord,
+) {
   const refresh = createRefreshActor({ logger: memoryLogger().logger });
   const input: RefreshInput = { entry, serverKey: key, record, correlationId: 'other', attempt: 0 };
   const output = await toPromise(createActor(refresh, { input }).start());
@@ -128,7 +155,13 @@ describe('invalid_grant: lost race or dead grant', () => {
       expect(outcome.won).toBe(true);
     };
     child.send({ type: 'upstream.unauthorized' });
-    await waitFor(child, (s) => s.matches({ authenticated: 'refreshScheduled' }) && s.context.record.generation > first.generation, { timeout: 10_000 });
+    await waitFor(
+      child,
+      (s) =>
+        s.matches({ authenticated: 'refreshScheduled' }) &&
+        s.context.record.generation > first.generation,
+      { timeout: 10_000 },
+    );
 
     const context = child.getSnapshot().context;
     expect(context.record.tokens.refresh_token).toBe(theirs.tokens?.refresh_token);
@@ -137,7 +170,9 @@ describe('invalid_grant: lost race or dead grant', () => {
     expect(refreshes.map((e) => e.error ?? 'ok')).toEqual(['ok', 'invalid_grant']);
     expect(as.log().filter((e) => e.path === '/authorize')).toHaveLength(1);
     expect(as.grants().map((g) => g.revoked)).toEqual([false]);
-    expect(log.lines.some((l) => l.msg === 'lost refresh race; using token rotated by another process')).toBe(true);
+    expect(
+      log.lines.some((l) => l.msg === 'lost refresh race; using token rotated by another process'),
+    ).toBe(true);
     expect(await counted('success')).toBe(0);
     expect(await counted('failed_invalid_grant')).toBe(0);
     expect(child.getSnapshot().context.flow).toBeNull();
@@ -150,7 +185,9 @@ describe('invalid_grant: lost race or dead grant', () => {
     child.send({ type: 'upstream.unauthorized' });
     await waitFor(child, (s) => s.matches('loginRequired'), { timeout: 10_000 });
 
-    expect(child.getSnapshot().context.loginReason).toMatch(/^Refresh token rejected \(.*\) - login required$/);
+    expect(child.getSnapshot().context.loginReason).toMatch(
+      /^Refresh token rejected \(.*\) - login required$/,
+    );
     expect(await counted('failed_invalid_grant')).toBe(1);
     expect(await counted('success')).toBe(0);
     const after = await stored(key);

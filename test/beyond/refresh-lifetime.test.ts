@@ -5,7 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { healthOf } from '../../machines/upstream/health.js';
-import { createHarness, oauthEntry, recordWithToken, spec, T0 } from '../helpers/machine-harness.js';
+import {
+  createHarness,
+  oauthEntry,
+  recordWithToken,
+  spec,
+  T0,
+} from '../helpers/machine-harness.js';
 import { laptop, recordSnapshots } from './support.js';
 
 const gh = spec(oauthEntry('gh'));
@@ -65,7 +71,9 @@ describe('refresh-token lifetime', () => {
       action: 'login',
     });
     await h.advance(HOUR);
-    expect(healthOf(h.child('gh').getSnapshot(), h.world.now()).summary).toBe('Login needed within 23 h');
+    expect(healthOf(h.child('gh').getSnapshot(), h.world.now()).summary).toBe(
+      'Login needed within 23 h',
+    );
 
     await h.advance(T - h.world.now() - 1_000);
     expect(h.state('gh')).toMatch(/^authenticated\./);
@@ -116,7 +124,9 @@ describe('refresh-token lifetime', () => {
     expect(h.world.refreshCalls.map((c) => (c.at - T0) / 1000)).toEqual([2880, 2890, 2910]);
     const parked = seen.find((s) => s.state === 'loginRequired')!;
     expect(parked.at).toBe(T);
-    expect(parked.health.detail).toBe('Refresh token expired on 2026-11-24T12:48:35Z - login required');
+    expect(parked.health.detail).toBe(
+      'Refresh token expired on 2026-11-24T12:48:35Z - login required',
+    );
   });
 
   it('a laptop that sleeps past T parks the server on wake without a request', async () => {

@@ -6,7 +6,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { jitterFor } from '../../machines/supervisor/jitter.js';
-import { createHarness, oauthEntry, recordWithToken, spec, T0 } from '../helpers/machine-harness.js';
+import {
+  createHarness,
+  oauthEntry,
+  recordWithToken,
+  spec,
+  T0,
+} from '../helpers/machine-harness.js';
 
 const SEED = 7;
 const [a, b, c] = ['a', 'b', 'c'].map((name) => spec(oauthEntry(name)));
@@ -22,7 +28,11 @@ describe('shared-issuer jitter', () => {
   it('refreshes servers sharing an issuer up to 5 % earlier, seeded; a lone server exactly at 80 %', async () => {
     const h = createHarness({
       servers: [a!, b!, c!],
-      records: [issuedBy(a!, 'https://as.example'), issuedBy(b!, 'https://as.example'), issuedBy(c!, 'https://other.example')],
+      records: [
+        issuedBy(a!, 'https://as.example'),
+        issuedBy(b!, 'https://as.example'),
+        issuedBy(c!, 'https://other.example'),
+      ],
       maxJitter: 0.05,
       jitterSeed: SEED,
     });

@@ -8,12 +8,20 @@
 import { describe, expect, it } from 'vitest';
 import { healthOf } from '../../machines/upstream/health.js';
 import { createJumpDetector } from '../../services/runtime/clock-jump.js';
-import { createHarness, oauthEntry, recordWithToken, spec, T0 } from '../helpers/machine-harness.js';
+import {
+  createHarness,
+  oauthEntry,
+  recordWithToken,
+  spec,
+  T0,
+} from '../helpers/machine-harness.js';
 import { laptop } from './support.js';
 
 const HOUR = 3600_000;
 const ISSUER = 'https://as.example';
-const servers = Array.from({ length: 50 }, (_, i) => spec(oauthEntry(`s${String(i).padStart(2, '0')}`)));
+const servers = Array.from({ length: 50 }, (_, i) =>
+  spec(oauthEntry(`s${String(i).padStart(2, '0')}`)),
+);
 const records = servers.map((s, i) => ({
   ...recordWithToken(s.serverKey, s.entry.name, T0 - i * 20_000, 3600),
   issuer: ISSUER,
@@ -39,7 +47,12 @@ async function sleepAndWake(h: ReturnType<typeof fleet>) {
   const drift = detector.check();
   expect(drift).toBe(3 * HOUR);
   const wokeAt = h.world.now();
-  const expiries = new Map(servers.map((s) => [s.entry.name, h.child(s.entry.name).getSnapshot().context.record.expires_at as number]));
+  const expiries = new Map(
+    servers.map((s) => [
+      s.entry.name,
+      h.child(s.entry.name).getSnapshot().context.record.expires_at as number,
+    ]),
+  );
   h.supervisor.send({ type: 'clock.jumped' });
   return { wokeAt, expiries };
 }
@@ -69,7 +82,8 @@ describe('50 servers on one AS wake from a 3-hour sleep', () => {
     expect(h.world.rateLimited).toEqual([]);
     for (const s of servers) {
       const mine = all.filter((c) => c.name === s.entry.name).map((c) => c.at);
-      for (let k = 1; k < mine.length; k++) expect(mine[k]! - mine[k - 1]!).toBeGreaterThanOrEqual(10_000);
+      for (let k = 1; k < mine.length; k++)
+        expect(mine[k]! - mine[k - 1]!).toBeGreaterThanOrEqual(10_000);
       const snapshot = h.child(s.entry.name).getSnapshot();
       expect(h.state(s.entry.name)).toBe('authenticated.refreshScheduled');
       expect(snapshot.context.failures).toBe(0);
