@@ -7,6 +7,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 /** What the fetch saw while one call ran. */
 export interface CallTrace {
   status: number | null;
+  /**
+   * A 401 refused a token that had been replaced by the time the answer came (a refresh
+   * committed while the request was in flight): not news for the actor, worth one retry.
+   */
+  staleToken: boolean;
   /** Scopes a `403 insufficient_scope` answer asked for. */
   requiredScopes: string[] | null;
 }
@@ -15,7 +20,7 @@ const storage = new AsyncLocalStorage<CallTrace>();
 
 /** An empty trace for one call. */
 export function newTrace(): CallTrace {
-  return { status: null, requiredScopes: null };
+  return { status: null, staleToken: false, requiredScopes: null };
 }
 
 /** Runs `fn` so that the upstream fetch records into `trace`. */

@@ -81,18 +81,28 @@ export function createSession(options: SessionOptions): UpstreamSession {
 
   return {
     async callTool(name, args, callOptions) {
-      const trace = newTrace();
-      let result: Record<string, unknown>;
-      try {
-        result = await runTraced(trace, () =>
+      const send = (trace: CallTrace) =>
+        runTraced(trace, () =>
           client.request(
             { method: 'tools/call', params: { name, arguments: args } },
             CallToolResultSchema,
             { signal: callOptions?.signal },
           ),
         );
+      let result: Record<string, unknown>;
+      let trace = newTrace();
+      try {
+        result = await send(trace);
       } catch (error) {
-        throw failure(error, trace, name);
+        // A 401 means the upstream never ran the call; the token it refused was already
+        // replaced by a refresh, so one retry goes out with the current token.
+        if (!(trace.status === 401 && trace.staleToken)) throw failure(error, trace, name);
+        trace = newTrace();
+        try {
+          result = await send(trace);
+        } catch (retryError) {
+          throw failure(retryError, trace, name);
+        }
       }
       const size = Buffer.byteLength(JSON.stringify(result));
       if (size > maxBytes) {

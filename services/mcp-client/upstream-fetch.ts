@@ -43,12 +43,15 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): FetchLike {
         scopes: (params.scope ?? '').split(/\s+/).filter(Boolean),
         resourceMetadata: params.resourceMetadataUrl !== undefined,
       };
+      const stale = response.status === 401 && token !== null && options.accessToken() !== token;
       const trace = currentTrace();
       if (trace) {
         trace.status = response.status;
+        trace.staleToken = stale;
         if (answer.error === 'insufficient_scope') trace.requiredScopes = answer.scopes;
       }
-      options.onAuthAnswer(answer);
+      // The actor already holds a newer token: a refusal of the old one asks for nothing.
+      if (!stale) options.onAuthAnswer(answer);
     }
     return response;
   };
