@@ -1,0 +1,67 @@
+/**
+ * @module Concurrent MCP clients calling one tool through the proxy's `/mcp` for a while: every
+ * call's outcome and latency is kept, so a test can prove "no call failed while tokens refreshed".
+ */
+import { call, connectMcp, textOf } from './mcp-client.js';
+
+export interface LoadFailure {
+  at: number;
+  client: number;
+  text: string;
+}
+
+export interface LoadResult {
+  calls: number;
+  failures: LoadFailure[];
+  durationMs: number;
+  callsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+}
+
+/** Connects `clients` sessions, then each calls `tool` back to back until `durationMs` passed. */
+export async function runLoad(options: {
+  baseUrl: string;
+  tool: string;
+  clients: number;
+  durationMs: number;
+}): Promise<LoadResult> {
+  const sessions = await Promise.all(
+    Array.from({ length: options.clients }, (_, i) => connectMcp(options.baseUrl, `load-${i}`)),
+  );
+  const failures: LoadFailure[] = [];
+  const latencies: number[] = [];
+  const started = Date.now();
+  const deadline = started + options.durationMs;
+  await Promise.all(
+    sessions.map(async (client, index) => {
+      for (let n = 0; Date.now() < deadline; n += 1) {
+        const message = `c${index}-${n}`;
+        const begun = performance.now();
+        const result = await call(client, options.tool, { message }, 30_000);
+        latencies.push(performance.now() - begun);
+        if (result.isError || textOf(result) !== message) {
+          failures.push({ at: Date.now(), client: index, text: textOf(result) });
+        }
+      }
+    }),
+  );
+  const durationMs = Date.now() - started;
+  await Promise.all(sessions.map((client) => client.close().catch(() => undefined)));
+  latencies.sort((a, b) => a - b);
+  return {
+    calls: latencies.length,
+    failures,
+    durationMs,
+    callsPerSecond: Math.round((latencies.length / durationMs) * 1000),
+    p50Ms: Math.round(percentile(latencies, 50)),
+    p99Ms: Math.round(percentile(latencies, 99)),
+    maxMs: Math.round(latencies.at(-1) ?? 0),
+  };
+}
