@@ -33,7 +33,7 @@ export interface RefreshActorDeps {
    * Before redeeming: take the cross-process lease and answer a newer committed record, if any
    * (null: go ahead with the input record).
    */
-  beforeRedeem?: (serverKey: string) => Promise<TokenRecord | null>;
+  beforeRedeem?: (serverKey: string, signal?: AbortSignal) => Promise<TokenRecord | null>;
   /** After `invalid_grant`: re-read the store; a newer generation means a lost race. */
   onInvalidGrant?: (serverKey: string) => Promise<TokenRecord | null>;
   httpTimeoutMs?: number;
@@ -74,7 +74,7 @@ export function createRefreshActor(deps: RefreshActorDeps) {
         );
       }
     }
-    const current = newer((await deps.beforeRedeem?.(serverKey)) ?? null);
+    const current = newer((await deps.beforeRedeem?.(serverKey, signal)) ?? null);
     if (current && hasUsableAccessToken(current, now()))
       return { kind: 'adopted', record: current };
     // A newer record without a usable access token still carries the live refresh token.

@@ -21,6 +21,12 @@ export interface RefreshCoordinatorOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Stops a wait whose actor is gone (the state was left): nothing will use its answer. */
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted)
+    throw signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
+}
+
 async function readRecord(store: TokenStore, serverKey: string): Promise<TokenRecord | null> {
   const result = await store.read(serverKey);
   return result.status === 'found' ? result.record : null;
@@ -35,19 +41,24 @@ export function createRefreshCoordinator(options: RefreshCoordinatorOptions) {
   return {
     /**
      * Takes the lease, or waits (bounded by the lease time) for the holder's commit. Returns the
-     * stored record when it may be newer than the caller's, else null.
+     * stored record when it may be newer than the caller's, else null. Stops waiting when
+     * `signal` aborts.
      */
-    async beforeRedeem(serverKey: string): Promise<TokenRecord | null> {
+    async beforeRedeem(serverKey: string, signal?: AbortSignal): Promise<TokenRecord | null> {
       const before = await readRecord(store, serverKey);
       const deadline = Date.now() + leaseMs + pollMs;
       while (Date.now() < deadline) {
+        checkAborted(signal);
         if (await store.acquireLease(serverKey, ownerId, leaseMs)) {
           // Someone may have committed between our read and the lease: hand back the newest.
           return readRecord(store, serverKey);
         }
         const current = await readRecord(store, serverKey);
         if (current && before && current.generation > before.generation) {
-          logger.info({ server_key: serverKey }, 'another process refreshed this server; adopting its token');
+          logger.info(
+            { server_key: serverKey },
+            'another process refreshed this server; adopting its token',
+          );
           return current;
         }
         await sleep(pollMs);

@@ -1,0 +1,87 @@
+/**
+ * The cross-process refresh coordinator on the real LMDB store: the version is checked before a
+ * redeem, a live lease of another process means "wait for its commit and adopt it", a dead
+ * holder's lease runs out, and a waiter whose actor is gone stops at once.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { withTokens } from '../../machines/upstream/token-record.js';
+import { createRefreshCoordinator } from '../../services/runtime/refresh-coordinator.js';
+import { openLmdbStore, type LmdbTokenStore } from '../../services/token-store/lmdb-store.js';
+import { tmpDirs } from '../helpers/tmp-dir.js';
+import { memoryLogger } from '../http/support/memory-logger.js';
+import { GITHUB, KEY, loggedIn } from '../services/token-store/support.js';
+
+const dirs = tmpDirs('mcpproxy-coordinator-');
+let store: LmdbTokenStore | undefined;
+afterEach(async () => {
+  await store?.close();
+  await dirs.cleanup();
+});
+
+async function setup(leaseMs = 30_000) {
+  store = await openLmdbStore({ dataDir: await dirs.make(), encryptionKey: KEY });
+  const stored = await store.put(loggedIn(GITHUB, 'at-1', 'rt-1'));
+  const coordinator = createRefreshCoordinator({
+    store,
+    ownerId: 'me',
+    logger: memoryLogger().logger,
+    leaseMs,
+    pollMs: 20,
+  });
+  return { store, stored, coordinator };
+}
+
+describe('refresh coordinator', () => {
+  it('takes the lease and hands back the stored record (the version checked before the redeem)', async () => {
+    const { store, stored, coordinator } = await setup();
+    await store.put(
+      withTokens(
+        stored,
+        { access_token: 'at-2', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-2' },
+        Date.now(),
+      ),
+    );
+    const current = await coordinator.beforeRedeem(GITHUB);
+    expect(current?.tokens?.refresh_token).toBe('rt-2');
+    expect(await store.acquireLease(GITHUB, 'other', 1_000)).toBe(false);
+  });
+
+  it('waits while another process holds the lease and adopts its commit', async () => {
+    const { store, stored, coordinator } = await setup();
+    expect(await store.acquireLease(GITHUB, 'other', 30_000)).toBe(true);
+    const waiting = coordinator.beforeRedeem(GITHUB);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await store.commit(
+      withTokens(
+        stored,
+        { access_token: 'at-o', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-o' },
+        Date.now(),
+      ),
+      stored.generation,
+    );
+    const adopted = await waiting;
+    expect(adopted?.tokens?.refresh_token).toBe('rt-o');
+    expect(adopted!.generation).toBe(stored.generation + 1);
+  });
+
+  it("takes over when a dead holder's lease runs out", async () => {
+    const { store, coordinator } = await setup(300);
+    expect(await store.acquireLease(GITHUB, 'dead', 300)).toBe(true);
+    const started = Date.now();
+    const current = await coordinator.beforeRedeem(GITHUB);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(current?.tokens?.refresh_token).toBe('rt-1');
+    expect(await store.acquireLease(GITHUB, 'other', 1_000)).toBe(false);
+  });
+
+  it('stops waiting as soon as the refresh actor is gone', async () => {
+    const { store, coordinator } = await setup();
+    expect(await store.acquireLease(GITHUB, 'other', 30_000)).toBe(true);
+    const controller = new AbortController();
+    const waiting = coordinator.beforeRedeem(GITHUB, controller.signal);
+    setTimeout(() => controller.abort(new Error('state left')), 100);
+    const started = Date.now();
+    await expect(waiting).rejects.toThrow('state left');
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
