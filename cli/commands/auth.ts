@@ -67,7 +67,9 @@ async function loginViaDaemon(ctx: ClientContext, server: string, force: boolean
       }
       if (view.state === 'loginRequired') {
         spinner.stop();
-        process.stderr.write(`Login failed: ${view.health.detail || view.health.summary}\n`);
+        // The health detail of a failed flow already starts with "Login failed: ".
+        const reason = view.health.detail || view.health.summary;
+        process.stderr.write(`${reason.startsWith('Login failed') ? reason : `Login failed: ${reason}`}\n`);
         return 1;
       }
     }

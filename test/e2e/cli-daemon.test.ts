@@ -1,0 +1,207 @@
+/**
+ * Issue 4, the client commands against a running daemon: `upstream list` (table and `-o json`,
+ * equal to GET /api/v1/servers), `auth login` through the daemon (browser stand-in, and
+ * `--no-browser`), `auth status -o json` without secrets, `auth logout --server` and `--all`,
+ * and the errors of each.
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { followAuthUrl } from '../helpers/browser.js';
+import { childEnv, REPO, runCli } from '../helpers/proxy-process.js';
+import { authorizeCount } from './support/as-log.js';
+import { browserEnv, browserLogIn, browserVisits } from './support/browser-env.js';
+import { loginThroughDaemon } from './support/login.js';
+import { getJson, post, serverView, waitForState } from './support/rest.js';
+import { issuedSecretsIn } from './support/secrets.js';
+import { runCliInTty } from './support/tty.js';
+import { e2eWorld } from './support/world.js';
+
+const EVERYTHING = join(
+  REPO,
+  'node_modules',
+  '@modelcontextprotocol',
+  'server-everything',
+  'dist',
+  'index.js',
+);
+
+describe('client commands against a running daemon', () => {
+  const world = e2eWorld();
+  afterEach(() => world.cleanup());
+
+  it('lists, logs in, reports status and logs out through the daemon', async () => {
+    const one = await world.authServer({ accessTokenTtlS: 300 });
+    const two = await world.authServer({ accessTokenTtlS: 300 });
+    const dataDir = await world.dir();
+    const proxy = await world.proxy({
+      config: {
+        mcpServers: [
+          { name: 'one', url: one.mcpUrl },
+          { name: 'two', url: two.mcpUrl },
+          {
+            name: 'everything',
+            protocol: 'stdio',
+            command: process.execPath,
+            args: [EVERYTHING, 'stdio'],
+          },
+        ],
+      },
+      dataDir,
+      logLevel: 'info',
+    });
+    const at = ['--url', proxy.url];
+    await waitForState(proxy.url, 'everything', 'connected');
+    await waitForState(proxy.url, 'one', 'loginRequired');
+    await waitForState(proxy.url, 'two', 'loginRequired');
+
+    // upstream list: NAME PROTOCOL STATE HEALTH, one row per server, no colour (NO_COLOR).
+    const table = await runCli(['upstream', 'list', ...at]);
+    expect(table.code).toBe(0);
+    const rows = table.stdout.trimEnd().split('\n');
+    expect(rows[0]).toMatch(/^NAME\s+PROTOCOL\s+STATE\s+HEALTH$/);
+    expect(rows.slice(1)).toEqual([
+      expect.stringMatching(
+        /^everything\s+stdio\s+connected\s+healthy \(Connected \(\d+ tools\)\)$/,
+      ),
+      expect.stringMatching(
+        /^one\s+auto\s+loginRequired\s+unhealthy \(one requires OAuth \(HTTP 401 pointing to protected-resource metadata\) - login required\)$/,
+      ),
+      expect.stringMatching(
+        /^two\s+auto\s+loginRequired\s+unhealthy \(two requires OAuth \(HTTP 401 pointing to protected-resource metadata\) - login required\)$/,
+      ),
+    ]);
+    expect(table.stdout).not.toContain('\u001b[');
+
+    // auth login through the daemon: URL printed, stand-in browser opened, waits until authenticated.
+    const browserLog = browserLogIn(dataDir);
+    const login = await runCli(['auth', 'login', '--server', 'one', ...at], {
+      env: browserEnv(browserLog),
+    });
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stderr).toContain(`Open this URL to log in:\n  ${one.url}/authorize?`);
+    expect(login.stderr).toMatch(/one is authenticated \(token expires \d{4}-\d\d-\d\dT/);
+    expect(await browserVisits(browserLog)).toHaveLength(1);
+    expect(authorizeCount(one)).toBe(1);
+    // Already authenticated: nothing to do without --force.
+    const again = await runCli(['auth', 'login', '--server', 'one', ...at], {
+      env: browserEnv(browserLog),
+    });
+    expect(again).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('one is already authenticated'),
+    });
+    expect(authorizeCount(one)).toBe(1);
+
+    // --no-browser only prints; the flow keeps running in the daemon, and a REST login joins it.
+    const printed = await runCli(
+      ['auth', 'login', '--server', 'two', '--no-browser', '--timeout', '2s', ...at],
+      {
+        env: browserEnv(browserLog),
+      },
+    );
+    expect(printed.code).toBe(1);
+    expect(printed.stderr).toContain('Timed out after 2s waiting for the login of two.');
+    const authUrl = /Open this URL to log in:\n {2}(\S+)/.exec(printed.stderr)![1]!;
+    expect(await browserVisits(browserLog)).toHaveLength(1);
+    const joined = await post(proxy.url, '/api/v1/servers/two/login');
+    expect(joined.json.auth_url).toBe(authUrl);
+    await followAuthUrl(authUrl);
+    await waitForState(proxy.url, 'two', 'authenticated');
+
+    // The table shows the schedule; -o json is exactly GET /api/v1/servers.
+    const listed = await runCli(['upstream', 'list', ...at]);
+    expect(listed.stdout).toMatch(
+      /^one\s+auto\s+authenticated\.refreshScheduled\s+healthy \(Token refresh scheduled for \d\d:\d\d\)$/m,
+    );
+    const json = await runCli(['upstream', 'list', '-o', 'json', ...at]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual(await getJson(proxy.url, '/api/v1/servers'));
+
+    // auth status: every server's token status, never a secret.
+    const status = await runCli(['auth', 'status', '-o', 'json', ...at]);
+    expect(status.code).toBe(0);
+    const statusRows = JSON.parse(status.stdout) as Array<Record<string, unknown>>;
+    expect(statusRows.map((r) => [r.name, r.oauth_status, r.source])).toEqual([
+      ['everything', 'none', 'daemon'],
+      ['one', 'authenticated', 'daemon'],
+      ['two', 'authenticated', 'daemon'],
+    ]);
+    expect(statusRows[1]).toMatchObject({
+      token_expires_at: expect.any(String),
+      refresh_at: expect.any(String),
+    });
+    expect(issuedSecretsIn(status.stdout + status.stderr)).toEqual([]);
+    const statusTable = await runCli(['auth', 'status', ...at]);
+    expect(statusTable.stdout).toMatch(/^NAME\s+OAUTH\s+EXPIRES\s+REFRESH AT\s+LAST ERROR$/m);
+    expect(issuedSecretsIn(statusTable.stdout)).toEqual([]);
+
+    // logout --server: that server only.
+    const out1 = await runCli(['auth', 'logout', '--server', 'one', ...at]);
+    expect(out1).toMatchObject({ code: 0, stdout: 'one: logged out\n' });
+    expect(await serverView(proxy.url, 'one')).toMatchObject({
+      state: 'loginRequired',
+      oauth_status: 'login_required',
+    });
+    expect((await serverView(proxy.url, 'two')).oauth_status).toBe('authenticated');
+    // Errors: a server without OAuth, an unknown server.
+    const noOauth = await runCli(['auth', 'logout', '--server', 'everything', ...at]);
+    expect(noOauth.code).toBe(1);
+    expect(noOauth.stderr).toBe(
+      'mcpproxy: everything does not use OAuth: there is nothing to log out of.\n',
+    );
+    const unknown = await runCli(['auth', 'logout', '--server', 'nosuch', ...at]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('mcpproxy: No server named "nosuch" is configured.\n');
+
+    // logout --all: every OAuth server, the stdio one untouched.
+    const all = await runCli(['auth', 'logout', '--all', ...at]);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toBe('one: logged out\ntwo: logged out\n');
+    expect((await serverView(proxy.url, 'two')).oauth_status).toBe('login_required');
+    expect((await serverView(proxy.url, 'everything')).state).toBe('connected');
+
+    // A login that fails says why once, naming the server, and exits 1.
+    two.setFail({ mode: 'access_denied' });
+    const denied = await runCli(['auth', 'login', '--server', 'two', ...at], {
+      env: browserEnv(browserLog),
+    });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(
+      /^Login failed: two: the authorization server answered access_denied/m,
+    );
+    expect(denied.stderr).not.toContain('Login failed: Login failed');
+
+    expect(await proxy.stop('SIGTERM')).toBe(0);
+  }, 90_000);
+
+  it('colours the HEALTH column on a terminal unless NO_COLOR is set', async () => {
+    const proxy = await world.proxy({
+      config: {
+        mcpServers: [
+          {
+            name: 'everything',
+            protocol: 'stdio',
+            command: process.execPath,
+            args: [EVERYTHING, 'stdio'],
+          },
+        ],
+      },
+      dataDir: await world.dir(),
+      logLevel: 'info',
+    });
+    await waitForState(proxy.url, 'everything', 'connected');
+    const env = { ...childEnv(), TERM: 'xterm' };
+    delete env.NO_COLOR;
+    const coloured = await runCliInTty(['upstream', 'list', '--url', proxy.url], env);
+    expect(coloured.code).toBe(0);
+    expect(coloured.output).toContain('\u001b[32mhealthy\u001b[0m');
+    const plain = await runCliInTty(['upstream', 'list', '--url', proxy.url], {
+      ...env,
+      NO_COLOR: '1',
+    });
+    expect(plain.code).toBe(0);
+    expect(plain.output).toMatch(/everything\s+stdio\s+connected\s+healthy/);
+    expect(plain.output).not.toContain('\u001b[3');
+    expect(await proxy.stop('SIGTERM')).toBe(0);
+  });
+});
