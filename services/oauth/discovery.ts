@@ -16,6 +16,7 @@ import type {
   OAuthProtectedResourceMetadata,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { classifyOAuthFailure } from './classify.js';
+import { checkAuthorizationServerMetadata, checkAuthorizationServerUrl } from './metadata-check.js';
 import { OAuthSetupError } from './oauth-errors.js';
 import type { OAuthHttp } from './oauth-http.js';
 import type { Challenge } from './probe.js';
@@ -58,6 +59,7 @@ export async function discover(options: DiscoverOptions): Promise<Discovery> {
     resourceMetadata?.authorization_servers?.[0] ??
     options.issuerHint ??
     new URL('/', serverUrl).href;
+  checkAuthorizationServerUrl(serverName, authorizationServerUrl);
   let metadata: AuthorizationServerMetadata | undefined;
   try {
     metadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, {
@@ -74,6 +76,7 @@ export async function discover(options: DiscoverOptions): Promise<Discovery> {
         '(RFC 8414 or OpenID Connect discovery), so mcpproxy cannot log in to it.',
     );
   }
+  checkAuthorizationServerMetadata(serverName, authorizationServerUrl, metadata);
   return {
     authorizationServerUrl,
     metadata,
