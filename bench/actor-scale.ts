@@ -1,0 +1,186 @@
+/**
+ * @module Bench 1, actor scale: 1,000 OAuth upstream actors (real supervisor, upstream machines,
+ * store actor and observer; fake network) with 5-minute tokens, run through 24 simulated hours.
+ * Figures: wall time, RSS (total and per actor), heap, event-loop delay.
+ *
+ * `npx tsx bench/actor-scale.ts [--actors 1000] [--hours 24] [--ttl 300] [--clock heap|xstate]
+ * [--observer on|off] [--profile run.cpuprofile]`
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { commandLine, numberOption, option } from './lib/args.js';
+import { settledMemory } from './lib/gc.js';
+import { LoadSampler } from './lib/machine.js';
+import { profiled } from './lib/profile.js';
+import { newResult, saveResult } from './lib/report.js';
+import { createSimFleet } from './lib/sim-world.js';
+import { fixed, mb } from './lib/stats.js';
+
+const actors = numberOption('actors', 1000);
+const hours = numberOption('hours', 24);
+const ttlS = numberOption('ttl', 300);
+const clockKind = option('clock', 'heap') === 'xstate' ? 'xstate' : 'heap';
+const observer = option('observer', 'on') !== 'off';
+const profileFile = option('profile', '') || undefined;
+
+const HOUR = 3600_000;
+const RSS_TARGET = 100e6;
+const WALL_TARGET_S = 30;
+
+async function main(): Promise<void> {
+  const load = new LoadSampler();
+  const before = await settledMemory();
+  const fleet = createSimFleet({ servers: actors, ttlS, observer, clock: clockKind });
+  const spawnStart = performance.now();
+  await fleet.start();
+  await fleet.advance(0);
+  const spawnMs = performance.now() - spawnStart;
+  const startStates = fleet.states();
+  const spawned = await settledMemory();
+
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  const hourly: number[] = [];
+  const cpuStart = process.cpuUsage();
+  const wallStart = performance.now();
+  await profiled(profileFile, async () => {
+    for (let done = 0; done < hours * HOUR; done += HOUR) {
+      await fleet.advance(Math.min(HOUR, hours * HOUR - done));
+      hourly.push(performance.now() - wallStart);
+    }
+  });
+  const wallMs = performance.now() - wallStart;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  delay.disable();
+  const endStates = fleet.states();
+  const after = await settledMemory();
+  const stopStart = performance.now();
+  fleet.stop();
+  const stopMs = performance.now() - stopStart;
+
+  const perActor = (spawned.rss - before.rss) / actors;
+  const heapPerActor = (spawned.heapUsed - before.heapUsed) / actors;
+  const healthy = Object.entries(endStates)
+    .filter(([state]) => state.startsWith('authenticated'))
+    .reduce((n, [, count]) => n + count, 0);
+  const expected = Math.floor((actors * hours * 3600) / (ttlS * 0.8));
+  const ns = (x: number) => x / 1e6;
+  const wallS = wallMs / 1000;
+  const scaled = actors === 1000 && hours === 24 && ttlS === 300;
+
+  await saveResult(
+    newResult({
+      name: 'actor-scale',
+      title: '1. Actor scale (simulated 24 h)',
+      load: load.stop(),
+      command: commandLine('actor-scale'),
+      method: [
+        `${actors} OAuth upstream actors under one supervisor — the real machines, the real store actor ` +
+          `(over an in-memory TokenStore) ${observer ? 'and the real observer (pino at info into a discarding stream, prom-client metrics, SSE hub), wired as `serve` wires them' : 'without the observer'}; ` +
+          `connect and refresh are fake actors that answer at once. Tokens live ${ttlS} s and were issued at ` +
+          `seeded random moments, so refreshes (at 80 % of the lifetime, with serve's ≤ 5 % jitter) spread over the cycle.`,
+        `${hours} simulated hours are driven with a ${clockKind === 'heap' ? 'binary-heap simulated clock (bench/lib/sim-clock.ts)' : "XState's SimulatedClock"} ` +
+          'timer to timer (each `after` fires at its exact simulated moment), one macrotask turn per moment. ' +
+          'Memory is read after forced full GCs; RSS is the whole process (Node, tsx, all modules) and the per-actor figure is the growth from spawning the actors.',
+      ],
+      targets: [
+        {
+          figure: `process RSS with ${actors} actors (after ${hours} h)`,
+          target: '< 100 MB',
+          value: mb(after.rss),
+          met: scaled ? after.rss < RSS_TARGET : null,
+        },
+        {
+          figure: `wall time for ${hours} simulated hours`,
+          target: '< 30 s',
+          value: `${fixed(wallS, 1)} s`,
+          met: scaled ? wallS < WALL_TARGET_S : null,
+        },
+        {
+          figure: `CPU time for ${hours} simulated hours (user + system)`,
+          target: '–',
+          value: `${fixed(cpuS, 1)} s`,
+          met: null,
+        },
+        {
+          figure: 'RSS per actor',
+          target: '–',
+          value: `${fixed(perActor / 1024, 1)} KB`,
+          met: null,
+        },
+        {
+          figure: 'event-loop delay p50 / p99 / max',
+          target: '–',
+          value: `${fixed(ns(delay.percentile(50)), 1)} / ${fixed(ns(delay.percentile(99)), 1)} / ${fixed(ns(delay.max), 1)} ms`,
+          met: null,
+        },
+      ],
+      tables: [
+        {
+          caption: 'Memory (after forced GC)',
+          headers: ['moment', 'RSS', 'heap used', 'external + array buffers'],
+          rows: [
+            [
+              'before the actors',
+              mb(before.rss),
+              mb(before.heapUsed),
+              mb(before.external + before.arrayBuffers),
+            ],
+            [
+              `${actors} actors connected`,
+              mb(spawned.rss),
+              mb(spawned.heapUsed),
+              mb(spawned.external + spawned.arrayBuffers),
+            ],
+            [
+              `after ${hours} simulated hours`,
+              mb(after.rss),
+              mb(after.heapUsed),
+              mb(after.external + after.arrayBuffers),
+            ],
+            [
+              'per actor (spawn growth)',
+              `${fixed(perActor / 1024, 1)} KB`,
+              `${fixed(heapPerActor / 1024, 1)} KB`,
+              '',
+            ],
+          ],
+        },
+        {
+          caption: 'Run',
+          headers: ['figure', 'value'],
+          rows: [
+            ['spawn + connect all actors', `${fixed(spawnMs, 0)} ms`],
+            [
+              'stop the supervisor and all actors (as serve does on SIGTERM)',
+              `${fixed(stopMs, 0)} ms`,
+            ],
+            [
+              'refreshes performed (commits through the store actor)',
+              `${fleet.refreshes} (expected ≈ ${expected}); commits ${fleet.store.commits}`,
+            ],
+            [
+              'refreshes per wall second / per CPU second',
+              `${fixed(fleet.refreshes / wallS, 0)} / ${fixed(fleet.refreshes / cpuS, 0)}`,
+            ],
+            ['CPU µs per refresh', fixed((cpuS * 1e6) / Math.max(1, fleet.refreshes), 0)],
+            [`actors in authenticated.* at the end`, `${healthy} / ${actors}`],
+            ['states at start', JSON.stringify(startStates)],
+            ['states at end', JSON.stringify(endStates)],
+            [
+              'wall time at 1 h / 6 h / 12 h / 24 h',
+              [1, 6, 12, 24]
+                .map((h) =>
+                  hourly[h - 1] !== undefined ? `${fixed(hourly[h - 1]! / 1000, 1)} s` : '–',
+                )
+                .join(' / '),
+            ],
+          ],
+        },
+      ],
+      notes: [],
+    }),
+  );
+}
+
+await main();
