@@ -42,6 +42,9 @@ import type {
   UpstreamSession,
 } from './upstream.types.js';
 
+/** The health detail of a server logged out by another process (SPEC §3a). */
+export const LOGGED_OUT_ELSEWHERE = 'Logged out by another process - login required';
+
 /** A flow may run at most this long before it fails back to loginRequired (SPEC §3). */
 export const LOGIN_TIMEOUT_MS = 5 * 60_000;
 
@@ -86,6 +89,8 @@ export const upstreamMachine = setup({
     accessExpiredNow: ({ context }) => accessExpired(context.record, context.env.now()),
     refreshDue: ({ context }) => refreshIsDue(context),
     wasAdopted: (_, params: { output: RefreshOutput }) => params.output.kind === 'adopted',
+    adoptedLogout: (_, params: { output: RefreshOutput }) =>
+      params.output.kind === 'adopted' && !params.output.record.tokens,
     isDeadGrant: (_, params: { error: unknown }) =>
       failureOf(params.error).result === 'failed_invalid_grant',
     isUnauthorized: (_, params: { error: unknown }) => failureOf(params.error).unauthorized === true,
@@ -374,6 +379,7 @@ export const upstreamMachine = setup({
             src: 'refresh',
             input: ({ context }) => refreshInput(context),
             onDone: [
+              adoptedLogoutTransition(),
               {
                 guard: { type: 'wasAdopted', params: ({ event }) => ({ output: event.output }) },
                 target: 'handshake',
@@ -659,8 +665,29 @@ function loggedOutElsewhereActions() {
       type: 'assignRecord' as const,
       params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({ record: event.record }),
     },
-    { type: 'park' as const, params: { reason: 'Logged out by another process - login required' } },
+    { type: 'park' as const, params: { reason: LOGGED_OUT_ELSEWHERE } },
   ];
+}
+
+/**
+ * The refresh found the server logged out by another process (a newer record without tokens)
+ * before redeeming anything: park, as `token.external` would, and count no refresh outcome.
+ */
+function adoptedLogoutTransition() {
+  return {
+    guard: {
+      type: 'adoptedLogout' as const,
+      params: ({ event }: { event: { output: RefreshOutput } }) => ({ output: event.output }),
+    },
+    target: '#upstream.loginRequired',
+    actions: [
+      {
+        type: 'assignRecord' as const,
+        params: ({ event }: { event: { output: RefreshOutput } }) => ({ record: event.output.record }),
+      },
+      { type: 'park' as const, params: { reason: LOGGED_OUT_ELSEWHERE } },
+    ],
+  };
 }
 
 /** Takes a newer stored record as data only (no state change). */
@@ -731,6 +758,7 @@ function refreshingState(successTarget: string, transientTarget: string) {
       src: 'refresh' as const,
       input: ({ context }: { context: UpstreamContext }) => refreshInput(context),
       onDone: [
+        adoptedLogoutTransition(),
         {
           guard: { type: 'wasAdopted' as const, params: ({ event }: { event: { output: RefreshOutput } }) => ({ output: event.output }) },
           target: successTarget,

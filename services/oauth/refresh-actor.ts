@@ -77,6 +77,9 @@ export function createRefreshActor(deps: RefreshActorDeps) {
     const current = newer((await deps.beforeRedeem?.(serverKey, signal)) ?? null);
     if (current && hasUsableAccessToken(current, now()))
       return { kind: 'adopted', record: current };
+    // Logged out by another process since this refresh was planned: nothing to redeem, and not
+    // a dead grant (the machine parks it as a logout).
+    if (current && !current.tokens) return { kind: 'adopted', record: current };
     // A newer record without a usable access token still carries the live refresh token.
     const base = current ?? input.record;
     const refreshToken = base.tokens?.refresh_token;
@@ -118,6 +121,7 @@ export function createRefreshActor(deps: RefreshActorDeps) {
       const failure = classifyOAuthFailure(error, http.last(), now());
       if (failure.result === 'failed_invalid_grant' && deps.onInvalidGrant) {
         const rotated = newer(await deps.onInvalidGrant(serverKey));
+        if (rotated && !rotated.tokens) return { kind: 'adopted', record: rotated };
         if (rotated?.tokens?.access_token && rotated.tokens.refresh_token !== refreshToken) {
           logger.info({}, 'lost refresh race; using token rotated by another process');
           return { kind: 'adopted', record: rotated };

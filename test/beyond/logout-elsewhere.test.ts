@@ -92,6 +92,19 @@ describe('changes made by another process', () => {
     expect(h.world.refreshCalls).toHaveLength(1);
   });
 
+  it('a refresh that finds the logout in the store parks with that reason, not as a dead grant', async () => {
+    const h = await authenticated();
+    // The refresh re-reads the store before redeeming and finds the logout before the watch does.
+    h.world.storeHasNewer = loggedOut;
+    await h.advance(2880_000);
+    expect(h.state('gh')).toBe('loginRequired');
+    const context = h.child('gh').getSnapshot().context;
+    expect(context.loginReason).toBe('Logged out by another process - login required');
+    expect(context.lastResult).not.toBe('failed_invalid_grant');
+    expect(context.record.tokens).toBeNull();
+    expect(h.world.refreshCalls).toHaveLength(0);
+  });
+
   it('leaves a disabled server disabled', async () => {
     const off = spec({ ...oauthEntry('off'), enabled: false });
     const h = createHarness({

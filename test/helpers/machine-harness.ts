@@ -42,6 +42,8 @@ export class FakeWorld {
   rateLimitPerMinute: number | null = null;
   /** Refreshes the fake AS refused with 429 (rate limit). */
   rateLimited: Array<{ name: string; at: number }> = [];
+  /** When set, the next refresh finds this newer record in the store and adopts it (no request). */
+  storeHasNewer: TokenRecord | null = null;
   private pendingLogins: Array<() => void> = [];
   private counter = 0;
   constructor(readonly now: () => number) {}
@@ -199,6 +201,11 @@ export function createHarness(options: {
         return { session: fakeSession(), tools: [{ name: 'echo', inputSchema: { type: 'object' } }] };
       }),
       refresh: fromPromise<RefreshOutput, RefreshInput>(async ({ input, signal }) => {
+        if (world.storeHasNewer) {
+          const record = world.storeHasNewer;
+          world.storeHasNewer = null;
+          return { kind: 'adopted', record };
+        }
         await budget?.take(input.record.issuer ?? 'https://as.example', signal, input.record.expires_at ?? Infinity);
         world.refreshCalls.push({ name: input.entry.name, at: now(), refreshToken: input.record.tokens?.refresh_token });
         if (world.overRateLimit(now())) {
