@@ -10,6 +10,8 @@ import { isUsable, type Upstream } from '../upstreams.js';
 export const TOOL_SEPARATOR = '__';
 /** Longest tool name offered; longer ones are skipped with a warning. */
 export const MAX_TOOL_NAME = 128;
+/** The characters MCP allows in a tool name (SPEC §6); other names are skipped with a warning. */
+const TOOL_NAME_RE = /^[A-Za-z0-9_.-]+$/;
 
 /** Where a full tool name goes. */
 export interface ToolRoute {
@@ -78,6 +80,14 @@ export class ToolCatalog {
   }
 
   private accept(full: string, server: string, routes: Map<string, ToolRoute>): boolean {
+    if (!TOOL_NAME_RE.test(full)) {
+      this.warnOnce(
+        full,
+        { server, tool: JSON.stringify(full.slice(0, 160)) },
+        'tool name with characters MCP does not allow skipped',
+      );
+      return false;
+    }
     if (full.length > MAX_TOOL_NAME) {
       this.warnOnce(
         full,
