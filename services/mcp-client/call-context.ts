@@ -14,13 +14,17 @@ export interface CallTrace {
   staleToken: boolean;
   /** Scopes a `403 insufficient_scope` answer asked for. */
   requiredScopes: string[] | null;
+  /** The answer went past the size limit and was cut off. */
+  tooLarge: boolean;
+  /** Ends the call at once (set by the caller; used when the answer is cut off mid-stream). */
+  abort?: () => void;
 }
 
 const storage = new AsyncLocalStorage<CallTrace>();
 
 /** An empty trace for one call. */
 export function newTrace(): CallTrace {
-  return { status: null, staleToken: false, requiredScopes: null };
+  return { status: null, staleToken: false, requiredScopes: null, tooLarge: false };
 }
 
 /** Runs `fn` so that the upstream fetch records into `trace`. */

@@ -13,7 +13,7 @@ import type { ServiceLogger } from '../oauth/index.js';
 import { splitScope } from '../oauth/index.js';
 import { classifyConnectFailure } from './connect-errors.js';
 import { listAllTools } from './list-tools.js';
-import { createSession } from './session.js';
+import { createSession, MAX_RESULT_BYTES } from './session.js';
 import { SessionLink } from './session-link.js';
 import { httpTransport, stdioTransport } from './transports.js';
 import type { HttpKind } from './transports.js';
@@ -21,6 +21,9 @@ import { createUpstreamFetch } from './upstream-fetch.js';
 
 /** Default bound on the MCP handshake and the first tool list. */
 export const CONNECT_TIMEOUT_MS = 30_000;
+
+/** Headroom of an answer's body over the result limit. */
+const ENVELOPE_BYTES = 1024 * 1024;
 
 export interface ConnectOptions {
   logger: ServiceLogger;
@@ -45,6 +48,8 @@ export async function connectUpstream(
     accessToken: input.accessToken,
     onAuthAnswer: (answer) => link.onAuthAnswer(answer),
     baseFetch: options.baseFetch,
+    // The result limit plus room for the JSON-RPC envelope and SSE framing.
+    maxBodyBytes: (options.maxResultBytes ?? MAX_RESULT_BYTES) + ENVELOPE_BYTES,
   });
   const kinds: (HttpKind | 'stdio')[] =
     entry.protocol === 'stdio'
@@ -73,7 +78,8 @@ export async function connectUpstream(
     try {
       options.signal?.throwIfAborted();
       await client.connect(transport, { timeout, signal: options.signal });
-      const tools = await listAllTools(client, { timeout, signal: options.signal });
+      const onInvalid = (problem: string) => logger.warn({ problem }, 'invalid tool skipped');
+      const tools = await listAllTools(client, { timeout, signal: options.signal, onInvalid });
       options.signal?.throwIfAborted();
       wire(client, transport, link, logger, input.notify);
       link.open();
@@ -122,7 +128,8 @@ function wire(
 ): void {
   client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
     try {
-      notify({ type: 'upstream.tools_changed', tools: await listAllTools(client) });
+      const onInvalid = (problem: string) => logger.warn({ problem }, 'invalid tool skipped');
+      notify({ type: 'upstream.tools_changed', tools: await listAllTools(client, { onInvalid }) });
     } catch (error) {
       logger.warn({ error: describe(error) }, 'could not re-list tools after list_changed');
     }

@@ -17,6 +17,7 @@ import {
   UpstreamUnavailableError,
 } from '../errors.js';
 import { networkProblem } from '../oauth/index.js';
+import { AnswerTooLargeError } from './body-cap.js';
 import { newTrace, runTraced } from './call-context.js';
 import type { CallTrace } from './call-context.js';
 import { listAllTools } from './list-tools.js';
@@ -43,8 +44,15 @@ export function createSession(options: SessionOptions): UpstreamSession {
   const { serverName: server, client, transport, link } = options;
   const maxBytes = options.maxResultBytes ?? MAX_RESULT_BYTES;
   let closing: Promise<void> | null = null;
+  const tooLarge = (tool: string) =>
+    new ProxyError(
+      'result_too_large',
+      `${server} sent more than ${Math.round(maxBytes / 1048576)} MB in answer to ${tool}; ` +
+        'answers over the limit are cut off, so the call was stopped.',
+    );
 
   const failure = (error: unknown, trace: CallTrace, tool: string): Error => {
+    if (trace.tooLarge) return tooLarge(tool);
     if (trace.status === 401) {
       return new UpstreamUnauthorizedError(
         `${server} rejected the access token (HTTP 401); mcpproxy is refreshing it, try again shortly.`,
@@ -81,14 +89,19 @@ export function createSession(options: SessionOptions): UpstreamSession {
 
   return {
     async callTool(name, args, callOptions) {
-      const send = (trace: CallTrace) =>
-        runTraced(trace, () =>
+      const send = (trace: CallTrace) => {
+        // The fetch ends the call when the answer is cut off (an SSE answer would else hang).
+        const cutOff = new AbortController();
+        trace.abort = () => cutOff.abort(new AnswerTooLargeError(maxBytes));
+        const signals = [cutOff.signal, ...(callOptions?.signal ? [callOptions.signal] : [])];
+        return runTraced(trace, () =>
           client.request(
             { method: 'tools/call', params: { name, arguments: args } },
             CallToolResultSchema,
-            { signal: callOptions?.signal },
+            { signal: AbortSignal.any(signals) },
           ),
         );
+      };
       let result: Record<string, unknown>;
       let trace = newTrace();
       try {

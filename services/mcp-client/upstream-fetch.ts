@@ -5,6 +5,7 @@
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
+import { capBody } from './body-cap.js';
 import { currentTrace } from './call-context.js';
 
 /** An authentication answer of the upstream. */
@@ -23,17 +24,28 @@ export interface UpstreamFetchOptions {
   accessToken: () => string | null;
   onAuthAnswer: (answer: AuthAnswer) => void;
   baseFetch?: FetchLike;
+  /** Bound on the body of each POST answer (GET is the long-lived event stream). */
+  maxBodyBytes?: number;
 }
 
 /** Creates the upstream fetch of one connection. */
 export function createUpstreamFetch(options: UpstreamFetchOptions): FetchLike {
   const base: FetchLike = options.baseFetch ?? ((url, init) => fetch(url, init));
+  const limit = options.maxBodyBytes;
   return async (url, init) => {
     const headers = new Headers(options.headers);
     new Headers(init?.headers).forEach((value, key) => headers.set(key, value));
     const token = options.accessToken();
     if (token) headers.set('Authorization', `Bearer ${token}`);
-    const response = await base(url, { ...init, headers });
+    const trace = currentTrace();
+    let response = await base(url, { ...init, headers });
+    if (limit !== undefined && (init?.method ?? 'GET').toUpperCase() === 'POST') {
+      response = capBody(response, limit, () => {
+        if (!trace) return;
+        trace.tooLarge = true;
+        trace.abort?.();
+      });
+    }
     if (response.status === 401 || response.status === 403) {
       const params = extractWWWAuthenticateParams(response);
       const answer: AuthAnswer = {
@@ -44,7 +56,6 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): FetchLike {
         resourceMetadata: params.resourceMetadataUrl !== undefined,
       };
       const stale = response.status === 401 && token !== null && options.accessToken() !== token;
-      const trace = currentTrace();
       if (trace) {
         trace.status = response.status;
         trace.staleToken = stale;
