@@ -102,6 +102,9 @@ export const upstreamMachine = setup({
       context.lastResult !== 'success',
     loginWanted: ({ context }, params: { force: boolean }) =>
       params.force || !hasUsableAccessToken(context.record, context.env.now()),
+    // `current` is null also when the store failed: only a stored record without tokens is a logout.
+    lostRaceToLogout: ({ context }, params: { current: UpstreamContext['record'] }) =>
+      params.current !== null && loggedOutElsewhere(params.current, context.record),
     lostRaceToNewer: ({ context }, params: { current: UpstreamContext['record'] }) =>
       isNewer(params.current, context.record) &&
       hasUsableAccessToken(params.current, context.env.now()),
@@ -726,6 +729,20 @@ function deadGrantActions() {
 /** A persist failure: a newer record committed elsewhere is a lost race (adopt it), else a failure. */
 function persistFailed(failureTarget: string, successTarget: string) {
   return [
+    {
+      guard: {
+        type: 'lostRaceToLogout' as const,
+        params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({ current: event.current }),
+      },
+      target: '#upstream.loginRequired',
+      actions: [
+        {
+          type: 'assignRecord' as const,
+          params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({ record: event.current }),
+        },
+        { type: 'park' as const, params: { reason: LOGGED_OUT_ELSEWHERE } },
+      ],
+    },
     {
       guard: {
         type: 'lostRaceToNewer' as const,

@@ -105,6 +105,19 @@ describe('changes made by another process', () => {
     expect(h.world.refreshCalls).toHaveLength(0);
   });
 
+  it('a refreshed pair whose commit loses to a logout is dropped and the server parked', async () => {
+    const h = await authenticated();
+    // The logout lands while the refresh is in flight: the compare-and-swap commit loses to it.
+    h.store.records.set(gh.serverKey, loggedOut);
+    await h.advance(2880_000);
+    expect(h.world.refreshCalls).toHaveLength(1);
+    expect(h.state('gh')).toBe('loginRequired');
+    const context = h.child('gh').getSnapshot().context;
+    expect(context.loginReason).toBe('Logged out by another process - login required');
+    expect(context.record.tokens).toBeNull();
+    expect(h.store.records.get(gh.serverKey)?.tokens).toBeNull();
+  });
+
   it('leaves a disabled server disabled', async () => {
     const off = spec({ ...oauthEntry('off'), enabled: false });
     const h = createHarness({
