@@ -2,18 +2,19 @@
  * @module The supervisor's store actor over a `TokenStore`: performs load/save/clear commands
  * in order per server, reports the outcome, forwards changes seen by the store's watch (other
  * processes' writes; the echo of its own writes is dropped), and reports availability (health:
- * "Token store unavailable").
+ * "Token store unavailable"). While a shared store is unreachable, operations wait for it.
  */
 import { fromCallback } from 'xstate';
-import type {
-  StoreCommand,
-  StoreReport,
-} from '../../machines/supervisor/supervisor.types.js';
+import type { StoreCommand, StoreReport } from '../../machines/supervisor/supervisor.types.js';
 import { StoreError } from '../errors.js';
 import type { Logger } from '../logger/index.js';
 import type { TokenStore } from '../token-store/token-store.js';
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Pauses between retries of an operation while the store is unreachable: 250 ms doubling to 2 s. */
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 2_000;
 
 /** Builds the `store` actor logic the supervisor machine invokes. */
 export function createStoreActor(store: TokenStore, logger: Logger) {
@@ -38,7 +39,12 @@ export function createStoreActor(store: TokenStore, logger: Logger) {
         case 'store.load': {
           const result = await store.read(command.serverKey);
           if (result.status === 'found') note(command.serverKey, result.record.generation);
-          report({ type: 'store.loaded', name: command.name, serverKey: command.serverKey, result });
+          report({
+            type: 'store.loaded',
+            name: command.name,
+            serverKey: command.serverKey,
+            result,
+          });
           return;
         }
         case 'store.save': {
@@ -53,7 +59,8 @@ export function createStoreActor(store: TokenStore, logger: Logger) {
                 type: 'store.save_failed',
                 name: command.name,
                 kind,
-                error: 'the stored record changed since this refresh began (another process rotated it)',
+                error:
+                  'the stored record changed since this refresh began (another process rotated it)',
                 current: outcome.current,
               });
             }
@@ -82,12 +89,41 @@ export function createStoreActor(store: TokenStore, logger: Logger) {
       }
     }
 
+    let stopped = false;
+    /**
+     * Performs `command`; while the store reports itself unreachable (PostgreSQL down), keeps
+     * retrying it until the store answers: a commit held back is a redeemed refresh token that
+     * may be the only valid one, so it is delayed (and not used), never dropped.
+     */
+    async function performWhileUnavailable(command: StoreCommand): Promise<void> {
+      let delay = RETRY_MIN_MS;
+      for (;;) {
+        try {
+          await perform(command);
+          return;
+        } catch (error) {
+          if (stopped || store.isAvailable?.() !== false) throw error;
+          if (available) {
+            logger.warn(
+              { command: command.type, error: messageOf(error) },
+              'Token store unavailable: the operation waits for it',
+            );
+          }
+          setAvailable(false);
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          delay = Math.min(delay * 2, RETRY_MAX_MS);
+          if (stopped) throw error;
+        }
+      }
+    }
+
     receive((command) => {
       queue = queue.then(async () => {
         try {
-          await perform(command);
+          await performWhileUnavailable(command);
           setAvailable(true);
         } catch (error) {
+          if (stopped) return;
           setAvailable(false);
           logger.error({ err: error, command: command.type }, 'Token store operation failed');
           if (command.type === 'store.save') {
@@ -105,7 +141,10 @@ export function createStoreActor(store: TokenStore, logger: Logger) {
               serverKey: command.serverKey,
               result: {
                 status: 'corrupt',
-                error: error instanceof StoreError ? error.message : `Token store unavailable: ${messageOf(error)}`,
+                error:
+                  error instanceof StoreError
+                    ? error.message
+                    : `Token store unavailable: ${messageOf(error)}`,
               },
             });
           }
@@ -125,6 +164,9 @@ export function createStoreActor(store: TokenStore, logger: Logger) {
         report({ type: 'store.changed', serverKey: change.serverKey, record: change.record });
       });
     });
-    return () => unwatch();
+    return () => {
+      stopped = true;
+      unwatch();
+    };
   });
 }

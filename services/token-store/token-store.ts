@@ -45,6 +45,11 @@ export interface TokenStore {
   acquireLease(serverKey: string, ownerId: string, ttlMs: number): Promise<boolean>;
   /** Releases the lease if `ownerId` holds it. */
   releaseLease(serverKey: string, ownerId: string): Promise<void>;
+  /**
+   * False while the store cannot be reached (a shared store's outage): its operations then
+   * throw, and callers may wait for it rather than give up. Embedded stores omit it.
+   */
+  isAvailable?(): boolean;
   /** Calls `listener` for changes of any record (own writes included). Returns unsubscribe. */
   watch(listener: (change: StoreChange) => void): () => void;
   /** Flushes and closes. */
