@@ -31,9 +31,14 @@ export interface RefreshActorDeps {
   budget?: RefreshBudget;
   /**
    * Before redeeming: take the cross-process lease and answer a newer committed record, if any
-   * (null: go ahead with the input record).
+   * (null: go ahead with the input record). Gets the input record's generation, so a lease
+   * taken only to find a newer usable record can be released at once.
    */
-  beforeRedeem?: (serverKey: string, signal?: AbortSignal) => Promise<TokenRecord | null>;
+  beforeRedeem?: (
+    serverKey: string,
+    signal?: AbortSignal,
+    knownGeneration?: number,
+  ) => Promise<TokenRecord | null>;
   /** After `invalid_grant`: re-read the store; a newer generation means a lost race. */
   onInvalidGrant?: (serverKey: string) => Promise<TokenRecord | null>;
   httpTimeoutMs?: number;
@@ -74,7 +79,9 @@ export function createRefreshActor(deps: RefreshActorDeps) {
         );
       }
     }
-    const current = newer((await deps.beforeRedeem?.(serverKey, signal)) ?? null);
+    const current = newer(
+      (await deps.beforeRedeem?.(serverKey, signal, input.record.generation)) ?? null,
+    );
     if (current && hasUsableAccessToken(current, now()))
       return { kind: 'adopted', record: current };
     // Logged out by another process since this refresh was planned: nothing to redeem, and not

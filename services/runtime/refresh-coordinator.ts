@@ -1,11 +1,14 @@
 /**
- * @module One redeemer per refresh token across processes (SPEC §3a): before a refresh the
+ * @module One redeemer per refresh token across processes (SPEC §3a, §3b): before a refresh the
  * process takes the per-server lease; a live lease of another process means "wait for its
- * commit and adopt it". After `invalid_grant` the store is re-read: a newer generation is a lost
- * race, not a dead grant.
+ * commit and adopt it", and nothing is redeemed without the lease. A store that cannot be
+ * reached (PostgreSQL down) is waited for, not redeemed around. After `invalid_grant` the store
+ * is re-read: a newer generation is a lost race, not a dead grant.
  */
 import type { TokenRecord } from '../../machines/upstream/token-record.js';
+import { OAuthFlowError } from '../errors.js';
 import type { Logger } from '../logger/index.js';
+import { MAX_LEASE_MS } from '../token-store/lease.js';
 import type { TokenStore } from '../token-store/token-store.js';
 
 export interface RefreshCoordinatorOptions {
@@ -17,9 +20,15 @@ export interface RefreshCoordinatorOptions {
   leaseMs?: number;
   /** How often a waiting process re-reads the record. */
   pollMs?: number;
+  /**
+   * How long to wait for another holder's commit before giving up with a transient failure
+   * (default: the longest lease, 30 s, plus one poll).
+   */
+  maxWaitMs?: number;
+  /** Longest pause between attempts while the store cannot be reached (default 2 s). */
+  outagePollMs?: number;
+  now?: () => number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Stops a wait whose actor is gone (the state was left): nothing will use its answer. */
 function checkAborted(signal: AbortSignal | undefined): void {
@@ -27,48 +36,139 @@ function checkAborted(signal: AbortSignal | undefined): void {
     throw signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
 }
 
-async function readRecord(store: TokenStore, serverKey: string): Promise<TokenRecord | null> {
-  const result = await store.read(serverKey);
-  return result.status === 'found' ? result.record : null;
+/** Sleeps `ms`, ending early (with the abort reason) when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason ?? new DOMException('The operation was aborted.', 'AbortError'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
+
+const usable = (record: TokenRecord | null, now: number): record is TokenRecord =>
+  Boolean(record?.tokens?.access_token) &&
+  (record!.expires_at === null || record!.expires_at > now);
 
 /** Creates the hooks the refresh actor calls around redeeming a refresh token. */
 export function createRefreshCoordinator(options: RefreshCoordinatorOptions) {
   const { store, ownerId, logger } = options;
-  const leaseMs = Math.min(options.leaseMs ?? 30_000, 30_000);
+  const leaseMs = Math.min(options.leaseMs ?? MAX_LEASE_MS, MAX_LEASE_MS);
   const pollMs = options.pollMs ?? 200;
+  const outagePollMs = options.outagePollMs ?? 2_000;
+  const maxWaitMs = options.maxWaitMs ?? MAX_LEASE_MS + pollMs;
+  const now = options.now ?? Date.now;
+
+  /**
+   * Runs one store operation; while the store reports itself unreachable, retries (250 ms
+   * doubling to `outagePollMs`) until it answers or `signal` aborts. Other failures throw.
+   */
+  async function whileUnavailable<T>(
+    serverKey: string,
+    operation: () => Promise<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<{ value: T; waited: boolean }> {
+    let delay = 250;
+    let waited = false;
+    for (;;) {
+      checkAborted(signal);
+      try {
+        return { value: await operation(), waited };
+      } catch (error) {
+        if (store.isAvailable?.() !== false) throw error;
+        if (!waited) {
+          logger.warn(
+            {
+              server_key: serverKey,
+              error: error instanceof Error ? error.message : String(error),
+            },
+            'Token store unavailable: the refresh waits for it (nothing is redeemed meanwhile)',
+          );
+        }
+        waited = true;
+        await sleep(delay, signal);
+        delay = Math.min(delay * 2, outagePollMs);
+      }
+    }
+  }
+
+  const read = async (serverKey: string, signal: AbortSignal | undefined) => {
+    const { value, waited } = await whileUnavailable(
+      serverKey,
+      () => store.read(serverKey),
+      signal,
+    );
+    return { record: value.status === 'found' ? value.record : null, waited };
+  };
 
   return {
     /**
-     * Takes the lease, or waits (bounded by the lease time) for the holder's commit. Returns the
-     * stored record when it may be newer than the caller's, else null. Stops waiting when
-     * `signal` aborts.
+     * Takes the lease, or waits for the holder's commit (bounded by the longest lease, 30 s).
+     * Answers the stored record when it may be newer than the caller's, else null. The caller
+     * may redeem only when this resolves: either this process holds the lease, or the answer is
+     * a newer record with a usable access token (adopt it, redeem nothing). With
+     * `knownGeneration` (the caller's record), a lease taken only to find such a newer record is
+     * released at once. Waits through store outages; stops when `signal` aborts; throws a
+     * transient failure when the lease stays taken.
      */
-    async beforeRedeem(serverKey: string, signal?: AbortSignal): Promise<TokenRecord | null> {
-      const before = await readRecord(store, serverKey);
-      const deadline = Date.now() + leaseMs + pollMs;
-      while (Date.now() < deadline) {
-        checkAborted(signal);
-        if (await store.acquireLease(serverKey, ownerId, leaseMs)) {
+    async beforeRedeem(
+      serverKey: string,
+      signal?: AbortSignal,
+      knownGeneration?: number,
+    ): Promise<TokenRecord | null> {
+      const before = (await read(serverKey, signal)).record;
+      if (knownGeneration !== undefined && (before?.generation ?? 0) > knownGeneration) {
+        // Committed elsewhere already (the watch has not told the actor yet): adopt, no lease.
+        if (usable(before, now())) return before;
+      }
+      // Only a commit newer than anything the caller or this wait has seen is adopted unleased.
+      const floor = Math.max(before?.generation ?? 0, knownGeneration ?? 0);
+      let deadline = now() + maxWaitMs;
+      for (;;) {
+        const taken = await whileUnavailable(
+          serverKey,
+          () => store.acquireLease(serverKey, ownerId, leaseMs),
+          signal,
+        );
+        if (taken.value) {
           // Someone may have committed between our read and the lease: hand back the newest.
-          return readRecord(store, serverKey);
+          const newest = (await read(serverKey, signal)).record;
+          const adoptable =
+            knownGeneration !== undefined &&
+            (newest?.generation ?? 0) > knownGeneration &&
+            usable(newest, now());
+          if (adoptable) await store.releaseLease(serverKey, ownerId).catch(() => undefined);
+          return newest;
         }
-        const current = await readRecord(store, serverKey);
-        if (current && before && current.generation > before.generation) {
+        const current = await read(serverKey, signal);
+        if (current.record && current.record.generation > floor && usable(current.record, now())) {
           logger.info(
             { server_key: serverKey },
             'another process refreshed this server; adopting its token',
           );
-          return current;
+          return current.record;
         }
-        await sleep(pollMs);
+        // A store outage stops every clock but the lease's: give the holder its full time again.
+        if (taken.waited || current.waited) deadline = now() + maxWaitMs;
+        if (now() >= deadline) {
+          throw new OAuthFlowError(
+            'failed_other',
+            'Another replica holds the refresh lease of this server and has not committed a new token within 30 s',
+          );
+        }
+        await sleep(pollMs, signal);
       }
-      return readRecord(store, serverKey);
     },
     /** Re-reads the record after `invalid_grant` (a newer generation means a lost race). */
     async onInvalidGrant(serverKey: string): Promise<TokenRecord | null> {
       await store.releaseLease(serverKey, ownerId).catch(() => undefined);
-      return readRecord(store, serverKey);
+      const result = await store.read(serverKey);
+      return result.status === 'found' ? result.record : null;
     },
   };
 }
