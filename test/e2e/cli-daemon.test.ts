@@ -190,7 +190,7 @@ describe('client commands against a running daemon', () => {
       logLevel: 'info',
     });
     await waitForState(proxy.url, 'everything', 'connected');
-    const env = { ...childEnv(), TERM: 'xterm' };
+    const env: NodeJS.ProcessEnv = { ...childEnv(), TERM: 'xterm' };
     delete env.NO_COLOR;
     const coloured = await runCliInTty(['upstream', 'list', '--url', proxy.url], env);
     expect(coloured.code).toBe(0);
