@@ -8,7 +8,9 @@ import { serve, type ServerType } from '@hono/node-server';
 import { createActor, type InspectionEvent } from 'xstate';
 import { supervisorMachine } from '../machines/supervisor/supervisor.machine.js';
 import type { ServerSpec } from '../machines/supervisor/supervisor.types.js';
+import type { DashboardOptions } from '../http/dashboard/index.js';
 import { createApp } from '../http/index.js';
+import { createInspectionHub } from '../services/inspection/index.js';
 import { formatListen, loadConfig, serverTarget, type ProxyConfig } from '../services/config/index.js';
 import { ConfigError, ProxyError } from '../services/errors.js';
 import { EventHub, type ProxyEvent } from '../services/events/proxy-events.js';
@@ -39,6 +41,8 @@ export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra inspection listeners (the Stately WebSocket inspector of `--inspect`). */
   inspectors?: Array<(event: InspectionEvent) => void>;
+  /** Options of the page (the demo's Break/Heal buttons). */
+  dashboard?: DashboardOptions;
 }
 
 export interface Daemon {
@@ -105,7 +109,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const metrics = createMetrics();
   const events = new EventHub<ProxyEvent>();
   const observer = createUpstreamObserver({ logger, metrics, events, now: Date.now });
-  const inspectors = [observer.inspect, ...(options.inspectors ?? [])];
+  const inspection = createInspectionHub();
+  const inspectors = [observer.inspect, inspection.inspect, ...(options.inspectors ?? [])];
 
   const supervisor = createActor(
     supervisorMachine.provide({
@@ -154,6 +159,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     logger,
     version,
     allowedHosts: [config.listen.host],
+    inspection,
+    dashboard: options.dashboard,
   });
 
   let bound: { server: ServerType; port: number };

@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { Closers } from './closers.js';
+import { dashboardRoutes, inspectRoutes } from './dashboard/index.js';
 import { MAX_API_BODY_BYTES, MAX_MCP_BODY_BYTES, type AppDeps } from './deps.js';
 import { notFound, onError } from './errors.js';
 import { createMcpEndpoint } from './mcp/endpoint.js';
@@ -55,6 +56,16 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): ProxyApp {
   app.route('/api/v1', statechartRoutes(deps));
   app.route('/api/v1', openApiRoutes(deps));
   app.route('/', mcp.routes);
+  if (deps.inspection) {
+    app.route(
+      '/',
+      inspectRoutes(deps.inspection, {
+        pingIntervalMs: deps.pingIntervalMs,
+        register: (close) => closers.add(close),
+      }),
+    );
+  }
+  app.route('/', dashboardRoutes(deps.dashboard));
 
   return Object.assign(app, {
     async close() {

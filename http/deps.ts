@@ -3,6 +3,8 @@
  * the event hub, metrics, logger and the security settings.
  */
 import type { AnyActorRef } from 'xstate';
+import type { InspectionHub } from '../services/inspection/index.js';
+import type { DashboardOptions } from './dashboard/index.js';
 import type { EventHub, ProxyEvent } from '../services/events/proxy-events.js';
 import type { Logger } from '../services/logger/index.js';
 import type { ProxyMetrics } from '../services/metrics/metrics.js';
@@ -32,6 +34,10 @@ export interface AppDeps {
   pingIntervalMs?: number;
   /** How long `POST /login` waits for the authorization URL, default 30 000 ms. */
   loginUrlTimeoutMs?: number;
+  /** The actors' sanitised inspection stream (`GET /api/v1/inspect`); omitted: no route. */
+  inspection?: InspectionHub;
+  /** Options of the page at `GET /` (the demo's Break/Heal buttons). */
+  dashboard?: DashboardOptions;
 }
 
 /** Default SSE ping interval (SPEC §5). */

@@ -162,6 +162,44 @@ export function openApiDocument(version: string) {
         },
       },
       '/mcp': mcpPath(),
+      '/api/v1/inspect': {
+        get: {
+          summary: 'SSE of sanitised XState inspection events of every actor (current snapshots first)',
+          responses: {
+            '200': { description: 'text/event-stream of inspection messages' },
+            '401': serverErrors['401'],
+          },
+        },
+      },
+      '/': {
+        get: {
+          summary: 'The dashboard page (self-contained, works offline)',
+          responses: { '200': { description: 'text/html' } },
+        },
+      },
+      '/dashboard/config.json': {
+        get: {
+          summary: "The page's settings (demo controls or null)",
+          responses: { '200': json({ type: 'object' }, 'Page settings') },
+        },
+      },
+      '/dashboard/{file}': {
+        get: {
+          summary: 'A static asset of the page',
+          parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The asset' }, '404': { description: 'No such asset' } },
+        },
+      },
+      '/dashboard/demo/fail': {
+        post: {
+          summary: "Demo only: switch the OAuth test server's fail mode (Break/Heal buttons)",
+          responses: {
+            '200': json({ type: 'object' }, 'The test server answer'),
+            '400': error('Unknown mode'),
+            '404': error('Not running as the demo'),
+          },
+        },
+      },
     },
     components: {
       schemas,

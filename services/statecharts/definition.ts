@@ -92,9 +92,30 @@ function stateJson(node: NodeDefinition): StateJson {
   return out;
 }
 
+interface LiveNode {
+  always?: unknown[];
+  states: Record<string, LiveNode>;
+}
+
+/**
+ * Copies eventless (`always`) transitions from the live state nodes into the definition: XState
+ * v5's `definition` leaves them out.
+ */
+function withAlways(definition: NodeDefinition, node: LiveNode): NodeDefinition {
+  const states: Record<string, NodeDefinition> = {};
+  for (const [key, child] of Object.entries(definition.states)) {
+    states[key] = withAlways(child, node.states[key]!);
+  }
+  const always = node.always?.length
+    ? (JSON.parse(JSON.stringify(node.always)) as RawTransition[])
+    : definition.always;
+  return { ...definition, states, ...(always ? { always } : {}) };
+}
+
 /** The JSON definition of a machine. */
 export function machineJson(machine: AnyStateMachine): MachineJson {
   // State nodes serialize to their `#id` strings through toJSON.
-  const root = JSON.parse(JSON.stringify(machine.root.definition)) as NodeDefinition;
+  const definition = JSON.parse(JSON.stringify(machine.root.definition)) as NodeDefinition;
+  const root = withAlways(definition, machine.root as unknown as LiveNode);
   return { id: machine.id, ...stateJson(root) };
 }

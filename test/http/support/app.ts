@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp, type AppDeps, type ProxyApp } from '../../../http/index.js';
+import { createInspectionHub } from '../../../services/inspection/index.js';
 import { statecharts } from '../../../services/statecharts/index.js';
 import { World, type WorldOptions } from './world.js';
 
@@ -34,6 +35,7 @@ export async function makeApp(
     logger: world.log.logger,
     version: '0.0.0-test',
     loginUrlTimeoutMs: 2_000,
+    inspection: createInspectionHub(),
     ...overrides,
   };
   const app = createApp(deps, { toolsChangedDebounceMs: 10 });
