@@ -115,7 +115,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const supervisor = createActor(
     supervisorMachine.provide({
       actors: {
-        upstream: provideUpstream({ store, logger, ownerId: replicaId }),
+        upstream: provideUpstream({
+          store,
+          logger,
+          ownerId: replicaId,
+          asBudgetPerMinute: config.as_budget_per_minute,
+        }),
         store: createStoreActor(store, logger),
       },
     }),

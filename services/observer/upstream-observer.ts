@@ -32,42 +32,57 @@ function isUpstream(event: InspectionEvent): boolean {
   return (event.actorRef as { systemId?: string }).systemId?.startsWith('upstream:') === true;
 }
 
+/** What the observer remembers of an actor: its last snapshot and what was derived from it. */
+interface Seen {
+  snapshot: UpstreamSnapshotLike;
+  path: string;
+  top: string;
+  level: keyof typeof HEALTH_VALUE;
+}
+
 /**
  * Creates the observer. Feed it every inspection event (`createActor(..., { inspect })`); it
- * keeps the previous snapshot per actor only to see what changed.
+ * keeps the previous snapshot per actor only to see what changed. Snapshots come several times
+ * per refresh of every server, so it does per snapshot only what changed: gauges are set when
+ * the state or health level changes, and a child logger is made only for a line to write.
  */
 export function createUpstreamObserver(deps: ObserverDeps) {
-  const previous = new Map<string, UpstreamSnapshotLike>();
+  const previous = new Map<string, Seen>();
   const { logger, metrics, events, now } = deps;
 
   const publish = (event: ProxyEvent) => events.publish(event);
   const base = (server: string) => ({ server, timestamp: new Date(now()).toISOString() });
 
-  function onSnapshot(id: string, prev: UpstreamSnapshotLike | undefined, next: UpstreamSnapshotLike, cause: AnyEventObject) {
+  function onSnapshot(id: string, seen: Seen | undefined, next: UpstreamSnapshotLike, cause: AnyEventObject) {
+    const prev = seen?.snapshot;
     const ctx = next.context;
     const server = ctx.entry.name;
-    const prevPath = prev ? statePath(prev.value) : null;
+    const prevPath = seen ? seen.path : null;
     const path = statePath(next.value);
     const top = path.split('.')[0]!;
     const health = healthOf(next, now());
-    const status = oauthStatusOf(next, now());
 
     if (next.status === 'stopped' && top !== 'stopped') {
       forget(id, server);
       return;
     }
-    for (const state of UPSTREAM_STATES) metrics.upstreamState.set({ server, state }, state === top ? 1 : 0);
-    metrics.upstreamHealth.set({ server }, HEALTH_VALUE[health.level]);
+    previous.set(id, { snapshot: next, path, top, level: health.level });
+    if (seen?.top !== top) {
+      for (const state of UPSTREAM_STATES) metrics.upstreamState.set({ server, state }, state === top ? 1 : 0);
+    }
+    if (seen?.level !== health.level) metrics.upstreamHealth.set({ server }, HEALTH_VALUE[health.level]);
 
-    if (prevPath !== path || JSON.stringify(prev && healthOf(prev, now())) !== JSON.stringify(health)) {
-      publish({ ...base(server), type: 'upstream.state', state: path, health, oauth_status: status });
+    // Health read at the same moment for both snapshots: only a change of the actor counts.
+    if (prevPath !== path || JSON.stringify(healthOf(prev!, now())) !== JSON.stringify(health)) {
+      publish({ ...base(server), type: 'upstream.state', state: path, health, oauth_status: oauthStatusOf(next, now()) });
     }
     const flowId = ctx.flow?.correlationId ?? prev?.context.flow?.correlationId ?? null;
-    const log = logger.child({ server, ...(flowId ? { correlation_id: flowId } : {}) });
+    let child: Logger | undefined;
+    const log = () => (child ??= logger.child({ server, ...(flowId ? { correlation_id: flowId } : {}) }));
 
     // Refresh lifecycle.
     if (path.endsWith('refreshing') && prevPath !== path) {
-      log.info({ attempt: ctx.failures }, 'OAuth token refresh attempt');
+      log().info({ attempt: ctx.failures }, 'OAuth token refresh attempt');
     }
     if (cause.type === 'xstate.done.actor.refresh') {
       const output = (cause as unknown as { output: { kind: string; record: UpstreamContext['record'] } }).output;
@@ -76,7 +91,7 @@ export function createUpstreamObserver(deps: ObserverDeps) {
       if (output.kind === 'issued') {
         metrics.refreshTotal.inc({ server, result: 'success' });
         metrics.refreshDuration.observe({ server, result: 'success' }, duration / 1000);
-        log.info(
+        log().info(
           { expires_at: iso(output.record?.expires_at), duration_ms: duration },
           'OAuth token refresh succeeded',
         );
@@ -87,7 +102,7 @@ export function createUpstreamObserver(deps: ObserverDeps) {
           correlation_id: flowId,
         });
       } else {
-        log.info('lost refresh race; using token rotated by another process');
+        log().info('lost refresh race; using token rotated by another process');
       }
     }
     const commitFailed =
@@ -100,7 +115,7 @@ export function createUpstreamObserver(deps: ObserverDeps) {
         metrics.refreshTotal.inc({ server, result });
         metrics.refreshDuration.observe({ server, result }, duration / 1000);
       }
-      log.warn(
+      log().warn(
         { result, error: ctx.lastError, attempt: Math.max(0, ctx.failures - 1), duration_ms: duration },
         'OAuth token refresh failed',
       );
@@ -113,7 +128,7 @@ export function createUpstreamObserver(deps: ObserverDeps) {
         next_retry_at: top === 'loginRequired' ? null : iso(ctx.nextRetryAt),
       });
       if (top === 'degraded' || top === 'retrying') {
-        log.info(
+        log().info(
           { attempt: ctx.failures, delay_ms: Math.max(0, (ctx.nextRetryAt ?? now()) - now()) },
           'OAuth token refresh retry scheduled',
         );
@@ -121,24 +136,24 @@ export function createUpstreamObserver(deps: ObserverDeps) {
     }
     if (path.endsWith('refreshScheduled')) {
       const at = refreshAt(ctx.record, ctx.settings.threshold, ctx.jitter);
-      const prevAt = prev && statePath(prev.value).endsWith('refreshScheduled')
+      const prevAt = prev && prevPath?.endsWith('refreshScheduled')
         ? refreshAt(prev.context.record, prev.context.settings.threshold, prev.context.jitter)
         : undefined;
       if (at !== null && at !== prevAt) {
-        log.info(
+        log().info(
           { expires_at: iso(ctx.record?.expires_at), refresh_at: iso(at) },
           'OAuth token refresh scheduled',
         );
       }
     }
     // Login lifecycle.
-    if (top === 'loggingIn' && prevPath !== 'loggingIn') log.info('OAuth login started');
+    if (top === 'loggingIn' && prevPath !== 'loggingIn') log().info('OAuth login started');
     if (prevPath === 'loggingIn' && top === 'connecting' && ctx.record?.tokens) {
-      log.info({ expires_at: iso(ctx.record.expires_at) }, 'OAuth login completed');
+      log().info({ expires_at: iso(ctx.record.expires_at) }, 'OAuth login completed');
     }
     if (top === 'loginRequired' && prevPath !== 'loginRequired') {
       const reason = ctx.loginReason ?? 'Login required';
-      log.warn({ error: reason }, 'OAuth login required');
+      log().warn({ error: reason }, 'OAuth login required');
       publish({ ...base(server), type: 'oauth.login_required', reason });
     }
   }
@@ -156,17 +171,15 @@ export function createUpstreamObserver(deps: ObserverDeps) {
       if (event.type !== '@xstate.snapshot' || !isUpstream(event)) return;
       const id = event.actorRef.sessionId;
       const next = event.snapshot as unknown as UpstreamSnapshotLike;
-      const prev = previous.get(id);
-      previous.set(id, next);
       try {
-        onSnapshot(id, prev, next, event.event);
+        onSnapshot(id, previous.get(id), next, event.event);
       } catch (error) {
         logger.error({ err: error }, 'observer failed to process a snapshot');
       }
     },
     /** Current token expiries for the expiry gauge (read at scrape time). */
     updateTokenExpiry(): void {
-      for (const snap of previous.values()) {
+      for (const { snapshot: snap } of previous.values()) {
         const expiresAt = snap.context.record?.tokens ? snap.context.record.expires_at : null;
         if (expiresAt != null) {
           metrics.tokenExpiry.set({ server: snap.context.entry.name }, Math.round((expiresAt - now()) / 1000));

@@ -12,7 +12,6 @@ import type { AnyActorRef } from 'xstate';
 import { startDaemon, type Daemon } from '../../cli/daemon.js';
 import type { InspectionMessage } from '../../services/inspection/index.js';
 import { createLogger } from '../../services/logger/index.js';
-import { mountForTests, type TestMount } from '../browser/support/mount.js';
 import { followAuthUrl } from '../helpers/browser.js';
 import { makeTmpDir, removeTmpDir } from '../helpers/tmp-dir.js';
 import { startOAuthTestServer, type OAuthTestServer } from '../oauthserver/index.js';
@@ -23,10 +22,8 @@ const WINDOW_MS = 10_000;
 
 let as: OAuthTestServer;
 let daemon: Daemon;
-let mount: TestMount;
 let dataDir: string;
 afterAll(async () => {
-  await mount?.stop();
   await daemon?.stop();
   await as?.stop();
   if (dataDir) await removeTmpDir(dataDir);
@@ -79,16 +76,14 @@ describe('GET /api/v1/inspect on a real daemon', () => {
         },
       }),
     );
-    mount = mountForTests();
     const logger = createLogger({ level: 'error', destination: { write: () => {} } });
     daemon = await startDaemon({
       configPath,
       dataDir,
       listen: '127.0.0.1:0',
       logger,
-      inspectors: mount.inspectors,
     });
-    const url = await mount.urlFor(daemon.url);
+    const url = daemon.url;
 
     const stream = await openSse(`${url}/api/v1/inspect`);
     const started = Date.now();

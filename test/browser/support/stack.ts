@@ -11,7 +11,6 @@ import { startDaemon, type Daemon } from '../../../cli/daemon.js';
 import { createLogger } from '../../../services/logger/index.js';
 import { makeTmpDir, removeTmpDir } from '../../helpers/tmp-dir.js';
 import { startOAuthTestServer, type OAuthTestServer } from '../../oauthserver/index.js';
-import { mountForTests } from './mount.js';
 
 export interface DashboardStack {
   /** Where the page is (the daemon itself once it serves the page). */
@@ -60,22 +59,14 @@ export async function startDashboardStack(): Promise<DashboardStack> {
     }),
   );
   const logger = createLogger({ level: 'error', destination: { write: () => {} } });
-  const mount = mountForTests();
-  const daemon = await startDaemon({
-    configPath,
-    dataDir,
-    listen: '127.0.0.1:0',
-    logger,
-    inspectors: mount.inspectors,
-  });
-  const url = await mount.urlFor(daemon.url);
+  const daemon = await startDaemon({ configPath, dataDir, listen: '127.0.0.1:0', logger });
+  const url = daemon.url;
   return {
     url,
     daemon,
     alphaAs,
     betaAs,
     async stop() {
-      await mount.stop();
       await daemon.stop();
       await Promise.all([alphaAs.stop(), betaAs.stop()]);
       await new Promise((resolve) => plain.close(resolve));
