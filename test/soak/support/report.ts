@@ -1,0 +1,17 @@
+/**
+ * @module Where a soak run leaves its figures: one JSON line per soak (also printed), appended to
+ * `$SOAK_REPORT` or `<tmp>/mcpproxy-soak-report.jsonl`; docs/reliability.md quotes the last run.
+ */
+import { appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The report file of this run. */
+export const REPORT_PATH = process.env.SOAK_REPORT ?? join(tmpdir(), 'mcpproxy-soak-report.jsonl');
+
+/** Records the figures of one soak. */
+export function report(soak: string, figures: Record<string, unknown>): void {
+  const line = JSON.stringify({ soak, at: new Date().toISOString(), ...figures });
+  process.stdout.write(`SOAK ${line}\n`);
+  appendFileSync(REPORT_PATH, `${line}\n`);
+}
