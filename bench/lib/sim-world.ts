@@ -23,6 +23,7 @@ import type {
   ConnectOutput,
   RefreshInput,
   RefreshOutput,
+  UpstreamContext,
   UpstreamEntry,
   UpstreamSession,
 } from '../../machines/upstream/upstream.types.js';
@@ -130,6 +131,8 @@ export interface SimFleet {
   advance(ms: number): Promise<void>;
   /** Counts of each actor's state path. */
   states(): Record<string, number>;
+  /** The context of server `name`'s actor (read-only). */
+  context(name: string): UpstreamContext;
   stop(): void;
 }
 
@@ -246,6 +249,11 @@ export function createSimFleet(options: SimFleetOptions): SimFleet {
       }
       if (clock.now() < target) clock.set(target);
       await turn();
+    },
+    context(name) {
+      const ref = supervisor.system.get(`upstream:${name}`) as AnyActorRef | undefined;
+      if (!ref) throw new Error(`no actor for ${name}`);
+      return ref.getSnapshot().context as UpstreamContext;
     },
     states() {
       const counts: Record<string, number> = {};
