@@ -5,12 +5,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { authorizeCount } from './support/as-log.js';
-import { getJson, post, serverView, waitForState } from './support/rest.js';
+import { getJson, post, postDeclaringSize, serverView, waitForState } from './support/rest.js';
 import { e2eWorld, oauthConfig } from './support/world.js';
 
 const STACK = /\bat [\w.<>]+ \(|node:internal|\.ts:\d+/;
 
-/** Sends `body` as a chunked stream (no Content-Length), as a client that streams would. */
+/** Sends a body as a stream without Content-Length (chunked), as a streaming client would. */
 async function postStreamed(url: string, chunks: number, chunkBytes: number): Promise<Response> {
   let sent = 0;
   const body = new ReadableStream<Uint8Array>({
@@ -107,8 +107,8 @@ describe('bad REST and MCP input against a running daemon', () => {
       ],
       ['an unknown route', post(proxy.url, '/api/v1/nothing'), 404, 'not_found', /./],
       [
-        'a 1 MiB body',
-        post(proxy.url, login, JSON.stringify({ force: true, pad: 'x'.repeat(1 << 20) })),
+        'a declared 1 MiB body',
+        postDeclaringSize(`${proxy.url}${login}`, 1 << 20),
         413,
         'payload_too_large',
         /./,
@@ -127,7 +127,7 @@ describe('bad REST and MCP input against a running daemon', () => {
     });
 
     // Streamed without Content-Length: counted while reading, refused the same way.
-    const streamed = await postStreamed(`${proxy.url}${login}`, 128, 1024);
+    const streamed = await postStreamed(`${proxy.url}${login}`, 80, 1024);
     expect(streamed.status).toBe(413);
     expect(((await streamed.json()) as { error: { code: string } }).error.code).toBe(
       'payload_too_large',
@@ -138,12 +138,7 @@ describe('bad REST and MCP input against a running daemon', () => {
     const garbage = await post(proxy.url, '/mcp', '{"jsonrpc": "2.0", "method": ', mcpHeaders);
     expect(garbage.status).toBe(400);
     expect(garbage.json).toMatchObject({ jsonrpc: '2.0', error: { code: -32700 } });
-    const hugeMcp = await post(
-      proxy.url,
-      '/mcp',
-      JSON.stringify({ pad: 'x'.repeat(5 << 20) }),
-      mcpHeaders,
-    );
+    const hugeMcp = await postDeclaringSize(`${proxy.url}/mcp`, 5 << 20, mcpHeaders);
     expect(hugeMcp.status).toBe(413);
 
     // Nothing happened: no flow started, no login at the AS; the daemon still serves.

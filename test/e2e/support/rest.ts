@@ -2,6 +2,7 @@
  * @module REST calls against a running `mcpproxy serve` for e2e tests: server views, commands,
  * and bounded polling until a server reaches a state.
  */
+import { request } from 'node:http';
 import type { ServerView } from '../../../machines/upstream/server-view.js';
 import { waitFor } from '../../helpers/proxy-process.js';
 
@@ -74,5 +75,43 @@ export function waitForState(
   return waitForView(base, name, (v) => v.state.startsWith(prefix), {
     timeoutMs,
     what: `${name} to reach ${prefix}`,
+  });
+}
+
+/**
+ * POSTs headers that declare a body of `declaredBytes` and sends none of it, answering what the
+ * server replied: a server that checks the declared size answers at once, without reading (a
+ * server that waits for the body times out here after 10 s). The request is then abandoned.
+ */
+export function postDeclaringSize(
+  url: string,
+  declaredBytes: number,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Content-Length': declaredBytes, ...headers },
+      timeout: 10_000,
+      agent: false,
+    });
+    req.once('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.once('end', () => {
+        req.destroy();
+        let json: unknown = text;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          // not JSON: keep the text
+        }
+        resolve({ status: res.statusCode ?? 0, json });
+      });
+    });
+    req.once('timeout', () => req.destroy(new Error(`POST ${url}: no answer without the body`)));
+    req.once('error', reject);
+    req.flushHeaders();
   });
 }
