@@ -16,8 +16,7 @@ import {
   UpstreamUnauthorizedError,
   UpstreamUnavailableError,
 } from '../errors.js';
-import { networkProblem } from '../oauth/index.js';
-import { AnswerTooLargeError } from './body-cap.js';
+import { AnswerTooLargeError, networkProblem } from '../oauth/index.js';
 import { newTrace, runTraced } from './call-context.js';
 import type { CallTrace } from './call-context.js';
 import { listAllTools } from './list-tools.js';

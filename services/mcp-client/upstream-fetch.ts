@@ -5,7 +5,7 @@
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
-import { capBody } from './body-cap.js';
+import { capBody } from '../oauth/index.js';
 import { currentTrace } from './call-context.js';
 
 /** An authentication answer of the upstream. */

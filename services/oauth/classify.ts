@@ -5,6 +5,7 @@
 import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { OAuthFlowError } from '../errors.js';
 import { redactString } from '../logger/redact-string.js';
+import { MAX_OAUTH_ANSWER_BYTES } from './oauth-http.js';
 import type { HttpExchange } from './oauth-http.js';
 import { isAbort, isTimeout, networkProblem } from './network-error.js';
 import { formatDelay, parseRetryAfter } from './retry-after.js';
@@ -25,6 +26,13 @@ export function classifyOAuthFailure(
 ): OAuthFlowError {
   if (error instanceof OAuthFlowError) return error;
   const label = exchange?.label ?? 'The authorization server';
+  if (exchange?.tooLarge) {
+    return new OAuthFlowError(
+      'failed_other',
+      `${label} answered with more than ${formatBytes(MAX_OAUTH_ANSWER_BYTES)}; no OAuth answer is that large, so it was cut off.`,
+      { cause: error },
+    );
+  }
   if (isAbort(error)) {
     return new OAuthFlowError('failed_other', `${label} request was cancelled.`, { cause: error });
   }
@@ -120,4 +128,8 @@ function hostOf(exchange: HttpExchange | null): string {
 
 function clip(text: string): string {
   return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+function formatBytes(bytes: number): string {
+  return `${Math.round(bytes / 1048576)} MB`;
 }

@@ -5,6 +5,7 @@
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { redactString } from '../logger/redact-string.js';
+import { capBody } from './body-cap.js';
 import { bodyShape, parseJson, requestBodyShape } from './body-shape.js';
 import { networkProblem } from './network-error.js';
 import type { ServiceLogger } from './service-logger.js';
@@ -14,6 +15,9 @@ export const OAUTH_HTTP_TIMEOUT_MS = 30_000;
 
 /** Bodies larger than this are not inspected (discovery and token answers are small). */
 const MAX_INSPECTED_BYTES = 256 * 1024;
+
+/** Bodies larger than this are cut off: no OAuth answer comes near it. */
+export const MAX_OAUTH_ANSWER_BYTES = 1024 * 1024;
 
 /** One request and what came back. Held in memory only; `json` may contain secrets. */
 export interface HttpExchange {
@@ -30,6 +34,8 @@ export interface HttpExchange {
   /** Client clock when the answer's body had arrived. */
   receivedAt: number | null;
   timeoutMs: number;
+  /** The body went past {@link MAX_OAUTH_ANSWER_BYTES} and was cut off. */
+  tooLarge?: boolean;
 }
 
 export interface OAuthHttpOptions {
@@ -79,7 +85,11 @@ export function createOAuthHttp(options: OAuthHttpOptions): OAuthHttp {
       const started = now();
       let shape: unknown;
       try {
-        const response = await baseFetch(url, { ...init, signal: AbortSignal.any(signals) });
+        const response = capBody(
+          await baseFetch(url, { ...init, signal: AbortSignal.any(signals) }),
+          MAX_OAUTH_ANSWER_BYTES,
+          () => (exchange.tooLarge = true),
+        );
         exchange.status = response.status;
         exchange.headers = response.headers;
         const text = await inspect(response);

@@ -2,7 +2,7 @@
  * @module A malicious or misconfigured authorization server (SPEC §3, RFC 8414 §3.3, the MCP
  * authorization spec's HTTPS rule): metadata whose issuer is not the server it was fetched from,
  * endpoints on plain HTTP off the machine, an AS URL on plain HTTP, a resource for another
- * server, a registration that names foreign redirect URIs. Each login is refused with a clear
+ * server, a 50 MB metadata document, a registration that names foreign redirect URIs. Each login is refused with a clear
  * error naming the problem (no request goes to the foreign endpoint), and the daemon stays up.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ const VARIANTS: Record<string, HostileAsOptions> = {
   asurl: { resourceMetadata: { authorization_servers: ['http://as.example.test'] } },
   resource: { resourceMetadata: { resource: 'https://other.example.test/mcp' } },
   redirect: { registration: { redirect_uris: ['http://evil.example.test/callback'] } },
+  huge: { metadata: { service_documentation_pad: 'x'.repeat(50 * 1024 * 1024) } },
 };
 
 const hostile = new Map<string, HostileAs>();
@@ -53,6 +54,7 @@ describe('hostile authorization-server metadata', () => {
     ['register', /registration_endpoint http:\/\/evil\.example\.test\/register.*HTTPS/i],
     ['asurl', /authorization server http:\/\/as\.example\.test.*HTTPS/i],
     ['resource', /names the resource https:\/\/other\.example\.test\/mcp/],
+    ['huge', /metadata answered with more than 1 MB; no OAuth answer is that large/],
   ])(
     '%s: the login is refused with a clear error, the server parks with oauth_status error',
     async (name, message) => {

@@ -1,14 +1,14 @@
 /**
- * @module A bound on how much of one upstream answer is read: the body is counted as it streams
- * and cut off past the limit, so a hostile or broken server cannot make the proxy hold (and
- * parse) an answer of any size. JSON and SSE answers alike.
+ * @module A bound on how much of one HTTP answer is read: the body is counted as it streams and
+ * cut off past the limit, so a hostile or broken server (an upstream MCP server, an authorization
+ * server) cannot make the proxy hold and parse an answer of any size. JSON and SSE alike.
  */
 
 /** Thrown into the body stream of an answer that went past the limit. */
 export class AnswerTooLargeError extends Error {
   override readonly name = 'AnswerTooLargeError';
   constructor(readonly limitBytes: number) {
-    super(`the upstream answer is larger than ${Math.round(limitBytes / 1048576)} MB`);
+    super(`the answer is larger than ${Math.round(limitBytes / 1048576)} MB`);
   }
 }
 
