@@ -29,6 +29,22 @@ const JSON_PAIR_RE = /"([\w-]{1,64})"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
  * and secret-named string fields of JSON text (`"refresh_token":"…"`). Idempotent.
  */
 export function redactString(s: string): string {
+  if (clean.has(s)) return s;
+  const out = scrub(s);
+  // REST answers and logs repeat the same harmless strings (states, summaries, dates): remember
+  // those that needed nothing. Only clean strings are kept, so no secret is held here; bounded.
+  if (out === s && s.length <= MAX_CLEAN_LENGTH) {
+    if (clean.size >= MAX_CLEAN) clean.clear();
+    clean.add(s);
+  }
+  return out;
+}
+
+const MAX_CLEAN = 8192;
+const MAX_CLEAN_LENGTH = 256;
+const clean = new Set<string>();
+
+function scrub(s: string): string {
   let out = s;
   if (out.includes('='))
     out = out.replace(PARAM_RE, (_m, sep, name) => `${sep}${name}=${REDACTED}`);

@@ -54,6 +54,10 @@ function walk(value: unknown, depth: number, w: Walk): unknown {
 }
 
 function walkObject(value: object, depth: number, w: Walk): unknown {
+  // Most of what REST answers and logs carry is plain objects: skip the instanceof ladder.
+  if (Object.getPrototypeOf(value) === Object.prototype && !('toJSON' in value)) {
+    return walkEntries(ownEntries(value), depth, w);
+  }
   if (value instanceof Error) return walkError(value, depth, w);
   if (value instanceof Date) return value;
   if (value instanceof URL) return redactString(value.href);
@@ -76,13 +80,24 @@ function walkEntries(
   depth: number,
   w: Walk,
 ): Record<string, unknown> {
-  const errorShaped = entries.some(([k]) => k === 'message');
-  return Object.fromEntries(
-    entries.map(([key, v]) => [
-      key,
-      isSecretValue(key, v, errorShaped) ? REDACTED : walk(v, depth + 1, w),
-    ]),
-  );
+  let errorShaped = false;
+  for (const [k] of entries) if (k === 'message') errorShaped = true;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of entries) {
+    const value = isSecretValue(key, v, errorShaped) ? REDACTED : walk(v, depth + 1, w);
+    // An own `__proto__` key stays an own property (as with Object.fromEntries).
+    if (key === '__proto__') {
+      Object.defineProperty(out, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
 }
 
 function isSecretValue(key: string, v: unknown, errorShaped: boolean): boolean {

@@ -59,6 +59,16 @@ function normalize(key: string): string {
  * `Set-Cookie`, `x-api-key`, `GITHUB_TOKEN` … (case-insensitive, `_`/`-` ignored).
  */
 export function isSecretKey(key: string): boolean {
+  const known = verdicts.get(key);
+  if (known !== undefined) return known;
   const k = normalize(key);
-  return EXACT_KEYS.has(k) || SECRET_SUFFIXES.some((suffix) => k.endsWith(suffix));
+  const secret = EXACT_KEYS.has(k) || SECRET_SUFFIXES.some((suffix) => k.endsWith(suffix));
+  // Every REST answer and log line asks about the same few dozen keys: remember the verdicts
+  // (bounded, so keys taken from data cannot grow it without limit).
+  if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+  verdicts.set(key, secret);
+  return secret;
 }
+
+const MAX_VERDICTS = 4096;
+const verdicts = new Map<string, boolean>();
