@@ -45,6 +45,10 @@ export class McpSessions {
       },
       onsessionclosed: (id) => void this.byId.delete(id),
       maxRequestBodySize: this.options.maxBodyBytes,
+      // Every request gets one JSON answer (the spec allows it): mcpproxy sends nothing tied to
+      // a request before its result, and a plain body costs a fraction of an SSE stream per
+      // call. Notifications (tools/list_changed) still go out on the session's GET stream.
+      enableJsonResponse: true,
     });
     const session: Session = { server: this.options.createServer(), transport };
     session.server.onclose = () => this.forget(session);

@@ -34,11 +34,22 @@ export class ToolCatalog {
   private servers: string[] = [];
   private readonly lastKnown = new Map<string, ToolInfo[]>();
   private readonly warned = new Set<string>();
+  /** What the table was last built from: name, tools array and usability of each upstream. */
+  private builtFrom: Array<{ name: string; tools: ToolInfo[]; usable: boolean }> = [];
 
   constructor(private readonly logger: Logger) {}
 
-  /** Recomputes the table from the current upstreams (sorted by name). */
+  /**
+   * Recomputes the table from the current upstreams (sorted by name). Every tool call asks for
+   * it, so when no upstream changed its name, tools or usability it returns at once.
+   */
   rebuild(upstreams: Upstream[]): void {
+    if (this.builtFromSame(upstreams)) return;
+    this.builtFrom = upstreams.map(({ name, snapshot }) => ({
+      name,
+      tools: snapshot.context.tools,
+      usable: isUsable(snapshot),
+    }));
     const routes = new Map<string, ToolRoute>();
     const listed: ListedTool[] = [];
     const present = new Set(upstreams.map((u) => u.name));
@@ -77,6 +88,18 @@ export class ToolCatalog {
   /** A value that changes exactly when `tools/list` would answer differently. */
   signature(): string {
     return JSON.stringify(this.listed);
+  }
+
+  private builtFromSame(upstreams: Upstream[]): boolean {
+    if (upstreams.length !== this.builtFrom.length) return false;
+    return upstreams.every(({ name, snapshot }, i) => {
+      const built = this.builtFrom[i]!;
+      return (
+        built.name === name &&
+        built.tools === snapshot.context.tools &&
+        built.usable === isUsable(snapshot)
+      );
+    });
   }
 
   private accept(full: string, server: string, routes: Map<string, ToolRoute>): boolean {
