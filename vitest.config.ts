@@ -1,4 +1,8 @@
-/** @module Vitest configuration: node environment, serial-friendly timeouts for process tests. */
+/**
+ * @module Vitest configuration of `npm test`. Most end-to-end files wait on real sockets and
+ * timers rather than compute, so three forks run side by side even on two cores. Soak runs live
+ * in vitest.soak.config.ts.
+ */
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -8,6 +12,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    maxWorkers: 3,
     reporters: ['default'],
   },
 });
