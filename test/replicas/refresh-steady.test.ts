@@ -2,10 +2,11 @@
  * @module Issue 10, fast variant: three `mcpproxy serve` replicas share one PostgreSQL store, five
  * servers with 3 s access tokens on an authorization server with refresh-token rotation and reuse
  * detection; for ~40 s every rotation is redeemed once by exactly one replica, nobody logs in
- * again, and every replica reports every server healthy throughout.
+ * again, every replica reports every server healthy throughout and serves their tools.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { useEmbeddedPostgres } from '../helpers/embedded-postgres.js';
+import { waitFor } from '../helpers/proxy-process.js';
 import {
   chainBreaks,
   invalidGrants,
@@ -16,8 +17,10 @@ import {
   redemptions,
   reusedRefreshTokens,
 } from './support/audit.js';
+import { startCallers } from './support/callers.js';
 import { readyz } from './support/cluster.js';
 import { monitorReplicas, unhealthyLooks } from './support/monitor.js';
+import { storeVersusAs } from './support/store-check.js';
 import { loginAllOnce, worlds } from './support/world.js';
 
 const RUN_MS = Number(process.env.REPLICA_RUN_MS ?? 36_000);
@@ -39,8 +42,10 @@ describe('three replicas on one PostgreSQL store', () => {
       const redeemedBefore = redemptions(world.as.log()).length;
 
       const monitor = monitorReplicas(() => world.replicas);
+      const callers = await startCallers(world.replicas, world.names);
       const from = Date.now();
       await new Promise((r) => setTimeout(r, RUN_MS));
+      const calls = await callers.stop();
       await monitor.stop();
 
       const log = world.as.log();
@@ -51,8 +56,15 @@ describe('three replicas on one PostgreSQL store', () => {
       console.info(
         `replicas: ${RUN_MS / 1000}s, ${redeemed} rotations, by replica ${JSON.stringify(byReplica)}, ` +
           `${monitor.samples().length} health samples, longest gap between rotations of one server ` +
-          `${longestGap} ms`,
+          `${longestGap} ms, ${calls.ok} tool calls through the replicas`,
       );
+      // Nothing lost: the store holds the newest refresh token the AS issued, for every server.
+      const unstored = await waitFor(
+        async () =>
+          (await storeVersusAs(world.spec, () => world.as.log())).length === 0 ? [] : null,
+        { timeoutMs: 10_000, intervalMs: 200, what: 'the store to hold the newest tokens' },
+      ).catch(async () => storeVersusAs(world.spec, () => world.as.log()));
+      expect(unstored).toEqual([]);
       expect(invalidGrants(log)).toEqual([]);
       expect(reusedRefreshTokens(log)).toEqual([]);
       expect(presentedTwice(log)).toEqual([]);
@@ -68,6 +80,9 @@ describe('three replicas on one PostgreSQL store', () => {
       const claimed = Object.values(byReplica).reduce((a, b) => a + b, 0);
       expect(claimed).toBe(redemptions(log).length);
       expect(unhealthyLooks(monitor.between(from))).toEqual([]);
+      // Every replica kept serving tools on every server with the tokens it held.
+      expect(calls.failed).toEqual([]);
+      expect(calls.ok).toBeGreaterThan(RUN_MS / 1_000);
       for (const replica of world.replicas) {
         expect(await readyz(replica)).toEqual({
           status: 'ready',
