@@ -5,7 +5,7 @@
  * and the errors of each.
  */
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { followAuthUrl } from '../helpers/browser.js';
 import { childEnv, REPO, runCli } from '../helpers/proxy-process.js';
 import { authorizeCount } from './support/as-log.js';
@@ -14,7 +14,7 @@ import { loginThroughDaemon } from './support/login.js';
 import { getJson, post, serverView, waitForState } from './support/rest.js';
 import { issuedSecretsIn } from './support/secrets.js';
 import { runCliInTty } from './support/tty.js';
-import { e2eWorld } from './support/world.js';
+import { testWorld } from './support/world.js';
 
 const EVERYTHING = join(
   REPO,
@@ -25,11 +25,11 @@ const EVERYTHING = join(
   'index.js',
 );
 
-describe('client commands against a running daemon', () => {
-  const world = e2eWorld();
-  afterEach(() => world.cleanup());
-
-  it('lists, logs in, reports status and logs out through the daemon', async () => {
+describe.concurrent('client commands against a running daemon', () => {
+  it('lists, logs in, reports status and logs out through the daemon', async ({
+    onTestFinished,
+  }) => {
+    const world = testWorld(onTestFinished);
     const one = await world.authServer({ accessTokenTtlS: 300 });
     const two = await world.authServer({ accessTokenTtlS: 300 });
     const dataDir = await world.dir();
@@ -108,17 +108,19 @@ describe('client commands against a running daemon', () => {
     await followAuthUrl(authUrl);
     await waitForState(proxy.url, 'two', 'authenticated');
 
-    // The table shows the schedule; -o json is exactly GET /api/v1/servers.
-    const listed = await runCli(['upstream', 'list', ...at]);
+    // The table shows the schedule; -o json is exactly GET /api/v1/servers; auth status lists
+    // every server's token status, never a secret (four read-only commands, run side by side).
+    const [listed, json, status, statusTable] = await Promise.all([
+      runCli(['upstream', 'list', ...at]),
+      runCli(['upstream', 'list', '-o', 'json', ...at]),
+      runCli(['auth', 'status', '-o', 'json', ...at]),
+      runCli(['auth', 'status', ...at]),
+    ]);
     expect(listed.stdout).toMatch(
       /^one\s+auto\s+authenticated\.refreshScheduled\s+healthy \(Token refresh scheduled for \d\d:\d\d\)$/m,
     );
-    const json = await runCli(['upstream', 'list', '-o', 'json', ...at]);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual(await getJson(proxy.url, '/api/v1/servers'));
-
-    // auth status: every server's token status, never a secret.
-    const status = await runCli(['auth', 'status', '-o', 'json', ...at]);
     expect(status.code).toBe(0);
     const statusRows = JSON.parse(status.stdout) as Array<Record<string, unknown>>;
     expect(statusRows.map((r) => [r.name, r.oauth_status, r.source])).toEqual([
@@ -131,7 +133,6 @@ describe('client commands against a running daemon', () => {
       refresh_at: expect.any(String),
     });
     expect(issuedSecretsIn(status.stdout + status.stderr)).toEqual([]);
-    const statusTable = await runCli(['auth', 'status', ...at]);
     expect(statusTable.stdout).toMatch(/^NAME\s+OAUTH\s+EXPIRES\s+REFRESH AT\s+LAST ERROR$/m);
     expect(issuedSecretsIn(statusTable.stdout)).toEqual([]);
 
@@ -174,7 +175,10 @@ describe('client commands against a running daemon', () => {
     expect(await proxy.stop('SIGTERM')).toBe(0);
   }, 90_000);
 
-  it('colours the HEALTH column on a terminal unless NO_COLOR is set', async () => {
+  it('colours the HEALTH column on a terminal unless NO_COLOR is set', async ({
+    onTestFinished,
+  }) => {
+    const world = testWorld(onTestFinished);
     const proxy = await world.proxy({
       config: {
         mcpServers: [

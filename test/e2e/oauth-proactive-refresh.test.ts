@@ -1,23 +1,28 @@
 /**
- * Issue 3, in real time: with 3-second access tokens the proxy refreshes each one at 80 % of its
+ * Issue 3, refresh in real time against the OAuth test server with refresh-token rotation and
+ * reuse detection: with 3-second access tokens the proxy refreshes each one at 80 % of its
  * lifetime, so the upstream stays connected and every tool call succeeds for ~25 s — no call
- * ever reaches the upstream with an expired token.
+ * ever reaches the upstream with an expired token; and twenty refreshes in a row each present
+ * the refresh token the previous one issued and committed, so the AS never sees a reused one.
+ * The two run side by side.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { authorizeCount, refreshRequests } from './support/as-log.js';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/proxy-process.js';
+import { authorizeCount, refreshRequests, tokenRequests } from './support/as-log.js';
 import { loginThroughDaemon } from './support/login.js';
 import { callTool, connectMcp } from './support/mcp-client.js';
 import { serverView } from './support/rest.js';
-import { e2eWorld, oauthConfig } from './support/world.js';
+import { storedSummary } from './support/store.js';
+import { oauthConfig, testWorld } from './support/world.js';
 
 const SOAK_MS = 25_000;
 const TTL_S = 3;
 
-describe('proactive refresh keeps a 3 s token alive', () => {
-  const world = e2eWorld();
-  afterEach(() => world.cleanup());
-
-  it('refreshes at 80 % of each lifetime and keeps tool calls succeeding for ~25 s of real time', async () => {
+describe.concurrent('proactive refresh with rotation', () => {
+  it('refreshes at 80 % of each lifetime and keeps tool calls succeeding for ~25 s of real time', async ({
+    onTestFinished,
+  }) => {
+    const world = testWorld(onTestFinished);
     const as = await world.authServer({ accessTokenTtlS: TTL_S, rotateRefreshTokens: true });
     const proxy = await world.proxy({
       config: oauthConfig([['oauth', as]]),
@@ -73,6 +78,35 @@ describe('proactive refresh keeps a 3 s token alive', () => {
         .map((e) => e.access_token_fp),
     );
     expect(tokensUsed.size).toBeGreaterThanOrEqual(refreshes.length);
+    expect(authorizeCount(as)).toBe(1);
+  }, 60_000);
+
+  it('rotates 20 times in a row, each refresh presenting the token the previous one issued, never a reused one', async ({
+    onTestFinished,
+  }) => {
+    const world = testWorld(onTestFinished);
+    const as = await world.authServer({ accessTokenTtlS: 2, rotateRefreshTokens: true });
+    const dataDir = await world.dir();
+    // Refresh at half of a 2 s lifetime: one refresh per second (the fastest min_interval_s).
+    const config = oauthConfig([['oauth', as]], { refresh: { min_interval_s: 1, threshold: 0.5 } });
+    const proxy = await world.proxy({ config, dataDir, logLevel: 'info' });
+    await loginThroughDaemon(proxy.url, 'oauth');
+
+    await waitFor(() => refreshRequests(as).length >= 20, {
+      timeoutMs: 40_000,
+      what: '20 refreshes',
+    });
+    const chain = [...tokenRequests(as, 'authorization_code'), ...refreshRequests(as)];
+    expect(chain.every((e) => e.status === 200 && e.reused_refresh_token !== true)).toBe(true);
+    for (let i = 1; i < chain.length; i++) {
+      expect(chain[i]!.refresh_token_fp).toBe(chain[i - 1]!.issued_refresh_token_fp);
+    }
+    // The newest rotation is the one committed to LMDB.
+    await waitFor(async () => {
+      const issued = refreshRequests(as).at(-1)!.issued_refresh_token_fp;
+      return (await storedSummary(dataDir, 'oauth', as.mcpUrl)).refresh_fp === issued;
+    });
+    expect((await serverView(proxy.url, 'oauth')).state).toMatch(/^authenticated/);
     expect(authorizeCount(as)).toBe(1);
   }, 60_000);
 });

@@ -96,7 +96,7 @@ describe('two upstreams behind one proxy', () => {
       health: { level: 'degraded', summary: 'Token refresh pending', action: 'view_logs' },
     });
     expect(degraded.health.detail).toMatch(
-      /^Refresh retry 1 in \d+s: Token endpoint answered HTTP 500\.$/,
+      /^Refresh retry \d+ in \d+s: Token endpoint answered HTTP 500\.$/,
     );
     await events.next(
       (m) =>
@@ -123,7 +123,7 @@ describe('two upstreams behind one proxy', () => {
         server: 'oauth',
         result: 'failed_server_error',
       }),
-    ).toBe(1);
+    ).toBeGreaterThanOrEqual(1);
     // Still usable while degraded: the access token is valid.
     expect((await callTool(client, 'oauth__echo', { message: 'degraded' })).text).toBe('degraded');
 

@@ -58,7 +58,7 @@ export async function waitForView(
         last = await serverView(base, name);
         return accept(last) ? last : null;
       },
-      { timeoutMs: options.timeoutMs ?? 15_000, intervalMs: 100, what: options.what },
+      { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: 100, what: options.what },
     );
   } catch (error) {
     throw new Error(`${(error as Error).message}; last view of ${name}: ${JSON.stringify(last)}`);
@@ -70,7 +70,7 @@ export function waitForState(
   base: string,
   name: string,
   prefix: string,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<ServerView> {
   return waitForView(base, name, (v) => v.state.startsWith(prefix), {
     timeoutMs,

@@ -30,7 +30,8 @@ export function e2eWorld(): E2eWorld {
       return as;
     },
     async proxy(options) {
-      const proxy = await startProxy(options);
+      // A loaded two-core machine may take well over the helper's 20 s to start serve.
+      const proxy = await startProxy({ timeoutMs: 60_000, ...options });
       defer(() => proxy.stop('SIGKILL'));
       return proxy;
     },
@@ -50,6 +51,16 @@ export function e2eWorld(): E2eWorld {
       }
     },
   };
+}
+
+/**
+ * A world cleaned up when the calling test finishes — for `describe.concurrent`, where a shared
+ * `afterEach` would stop the other tests' processes. Pass the test context's `onTestFinished`.
+ */
+export function testWorld(onTestFinished: (cleanup: () => Promise<void>) => void): E2eWorld {
+  const world = e2eWorld();
+  onTestFinished(() => world.cleanup());
+  return world;
 }
 
 /** A config with one OAuth upstream per `[name, server]` and few-second refresh spacing. */
