@@ -16,6 +16,11 @@ describe('statecharts/', () => {
     }
   });
 
+  it('docs/architecture.md shows the current upstream statechart', async () => {
+    const doc = await readFile(join(dir, '..', 'docs', 'architecture.md'), 'utf8');
+    expect(doc).toContain(statechartFiles()['upstream.mmd']!);
+  });
+
   it('exports the SPEC §4 hierarchy with named delays', () => {
     const upstream = JSON.parse(statechartFiles()['upstream.json']!);
     expect(Object.keys(upstream.states)).toEqual([
