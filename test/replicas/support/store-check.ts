@@ -60,3 +60,22 @@ export async function storeVersusAs(
     await store.close();
   }
 }
+
+/** The configured server whose stored registration is `clientId`'s, if any. */
+export async function serverOfClient(spec: ClusterSpec, clientId: string): Promise<string | null> {
+  const store = await openPostgresStore({
+    url: spec.storeUrl,
+    encryptionKey: Buffer.from(spec.encryptionKey, 'hex'),
+  });
+  try {
+    for (const server of spec.servers) {
+      const read = await store.read(serverKey(server.name, server.url));
+      if (read.status === 'found' && read.record.registration?.client_id === clientId) {
+        return server.name;
+      }
+    }
+    return null;
+  } finally {
+    await store.close();
+  }
+}
