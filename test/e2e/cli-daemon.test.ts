@@ -14,7 +14,7 @@ import { loginThroughDaemon } from './support/login.js';
 import { getJson, post, serverView, waitForState } from './support/rest.js';
 import { issuedSecretsIn } from './support/secrets.js';
 import { runCliInTty } from './support/tty.js';
-import { testWorld } from './support/world.js';
+import { testWorld, type E2eWorld } from './support/world.js';
 
 const EVERYTHING = join(
   REPO,
@@ -25,35 +25,40 @@ const EVERYTHING = join(
   'index.js',
 );
 
+/** A daemon with two OAuth servers (not logged in) and one stdio server, all settled. */
+async function daemonWithThreeServers(world: E2eWorld) {
+  const one = await world.authServer({ accessTokenTtlS: 300 });
+  const two = await world.authServer({ accessTokenTtlS: 300 });
+  const dataDir = await world.dir();
+  const proxy = await world.proxy({
+    config: {
+      mcpServers: [
+        { name: 'one', url: one.mcpUrl },
+        { name: 'two', url: two.mcpUrl },
+        {
+          name: 'everything',
+          protocol: 'stdio',
+          command: process.execPath,
+          args: [EVERYTHING, 'stdio'],
+        },
+      ],
+    },
+    dataDir,
+    logLevel: 'info',
+  });
+  await waitForState(proxy.url, 'everything', 'connected');
+  await waitForState(proxy.url, 'one', 'loginRequired');
+  await waitForState(proxy.url, 'two', 'loginRequired');
+
+  return { one, two, dataDir, proxy, at: ['--url', proxy.url] };
+}
+
 describe.concurrent('client commands against a running daemon', () => {
-  it('lists, logs in, reports status and logs out through the daemon', async ({
+  it('lists servers, logs in through the daemon (browser or printed URL) and reports status without secrets', async ({
     onTestFinished,
   }) => {
     const world = testWorld(onTestFinished);
-    const one = await world.authServer({ accessTokenTtlS: 300 });
-    const two = await world.authServer({ accessTokenTtlS: 300 });
-    const dataDir = await world.dir();
-    const proxy = await world.proxy({
-      config: {
-        mcpServers: [
-          { name: 'one', url: one.mcpUrl },
-          { name: 'two', url: two.mcpUrl },
-          {
-            name: 'everything',
-            protocol: 'stdio',
-            command: process.execPath,
-            args: [EVERYTHING, 'stdio'],
-          },
-        ],
-      },
-      dataDir,
-      logLevel: 'info',
-    });
-    const at = ['--url', proxy.url];
-    await waitForState(proxy.url, 'everything', 'connected');
-    await waitForState(proxy.url, 'one', 'loginRequired');
-    await waitForState(proxy.url, 'two', 'loginRequired');
-
+    const { one, two, dataDir, proxy, at } = await daemonWithThreeServers(world);
     // upstream list: NAME PROTOCOL STATE HEALTH, one row per server, no colour (NO_COLOR).
     const table = await runCli(['upstream', 'list', ...at]);
     expect(table.code).toBe(0);
@@ -136,6 +141,18 @@ describe.concurrent('client commands against a running daemon', () => {
     expect(statusTable.stdout).toMatch(/^NAME\s+OAUTH\s+EXPIRES\s+REFRESH AT\s+LAST ERROR$/m);
     expect(issuedSecretsIn(statusTable.stdout)).toEqual([]);
 
+    expect(await proxy.stop('SIGTERM')).toBe(0);
+  }, 150_000);
+
+  it('logs out one server or all, refuses what it cannot log out, and says why a login failed', async ({
+    onTestFinished,
+  }) => {
+    const world = testWorld(onTestFinished);
+    const { two, dataDir, proxy, at } = await daemonWithThreeServers(world);
+    await loginThroughDaemon(proxy.url, 'one');
+    await loginThroughDaemon(proxy.url, 'two');
+    const browserLog = browserLogIn(dataDir);
+
     // logout --server: that server only.
     const out1 = await runCli(['auth', 'logout', '--server', 'one', ...at]);
     expect(out1).toMatchObject({ code: 0, stdout: 'one: logged out\n' });
@@ -173,7 +190,7 @@ describe.concurrent('client commands against a running daemon', () => {
     expect(denied.stderr).not.toContain('Login failed: Login failed');
 
     expect(await proxy.stop('SIGTERM')).toBe(0);
-  }, 90_000);
+  }, 150_000);
 
   it('colours the HEALTH column on a terminal unless NO_COLOR is set', async ({
     onTestFinished,
@@ -207,5 +224,5 @@ describe.concurrent('client commands against a running daemon', () => {
     expect(plain.output).toMatch(/everything\s+stdio\s+connected\s+healthy/);
     expect(plain.output).not.toContain('\u001b[3');
     expect(await proxy.stop('SIGTERM')).toBe(0);
-  });
+  }, 90_000);
 });

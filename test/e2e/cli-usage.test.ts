@@ -27,7 +27,7 @@ async function runAll(invocations: string[][], limit = 4): Promise<CliResult[]> 
 
 const STACK = /\n\s+at [\w.<>]+ \(|node:internal/;
 
-describe('the command line without a daemon', { timeout: 90_000 }, () => {
+describe('the command line without a daemon', { timeout: 150_000 }, () => {
   const world = e2eWorld();
   afterEach(() => world.cleanup());
 
