@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOAuthTestServer, type OAuthTestServer } from '../oauthserver/index.js';
 import { startProxy, type ProxyProcess } from '../helpers/proxy-process.js';
 import { loginViaDaemon, waitForView } from '../faults/support/daemon-api.js';
-import { runLoad, type LoadResult } from '../faults/support/load-driver.js';
+import { inFlightAt, runLoad, type LoadResult } from '../faults/support/load-driver.js';
 import { issuedToken, refreshRequests } from '../faults/support/refresh-audit.js';
 import { report } from './support/report.js';
 
@@ -55,6 +55,8 @@ describe(`soak: ${CLIENTS} clients for ${DURATION_MS / 1000} s, token refreshed 
       p99_ms: result.p99Ms,
       max_ms: result.maxMs,
       refreshes_during: during.length,
+      refreshes_with_calls_in_flight: during.filter((e) => inFlightAt(result, Date.parse(e.at)))
+        .length,
       refused_tokens_at_upstream: as
         .log()
         .filter((e) => e.path === '/mcp' && e.status === 401 && e.access_token_fp).length,

@@ -15,12 +15,11 @@ import {
   type EventLog,
 } from '../faults/support/daemon-api.js';
 import {
-  arrivals,
-  attemptTimes,
   issuedToken,
   linesFor,
-  minGap,
   refreshRequests,
+  spacedBy,
+  spacing,
 } from '../faults/support/refresh-audit.js';
 import { report } from './support/report.js';
 
@@ -65,8 +64,8 @@ function honest(name: string, as: OAuthTestServer) {
   expect(linesFor(lines, name, 'OAuth token refresh succeeded').length).toBe(
     requests.filter(issuedToken).length,
   );
-  expect(minGap(arrivals(requests))).toBeGreaterThanOrEqual(9_500);
-  expect(minGap(attemptTimes(lines, name))).toBeGreaterThanOrEqual(9_995);
+  const spaced = spacing(as.log(), lines, name);
+  expect(spacedBy(spaced, 10_000), JSON.stringify(spaced)).toBe(true);
 }
 
 describe('soak: slow token endpoints against the real 30 s timeout', () => {

@@ -12,6 +12,8 @@ export interface LoadFailure {
 
 export interface LoadResult {
   calls: number;
+  /** [start, end] of every call, epoch ms. */
+  spans: Array<[number, number]>;
   failures: LoadFailure[];
   durationMs: number;
   callsPerSecond: number;
@@ -23,6 +25,11 @@ export interface LoadResult {
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+}
+
+/** Whether some call was in flight at `at` (started before, ended after). */
+export function inFlightAt(result: LoadResult, at: number): boolean {
+  return result.spans.some(([start, end]) => start <= at && end >= at);
 }
 
 /** Connects `clients` sessions, then each calls `tool` back to back until `durationMs` passed. */
@@ -37,6 +44,7 @@ export async function runLoad(options: {
   );
   const failures: LoadFailure[] = [];
   const latencies: number[] = [];
+  const spans: Array<[number, number]> = [];
   const started = Date.now();
   const deadline = started + options.durationMs;
   await Promise.all(
@@ -44,8 +52,10 @@ export async function runLoad(options: {
       for (let n = 0; Date.now() < deadline; n += 1) {
         const message = `c${index}-${n}`;
         const begun = performance.now();
+        const startedAt = Date.now();
         const result = await call(client, options.tool, { message }, 30_000);
         latencies.push(performance.now() - begun);
+        spans.push([startedAt, Date.now()]);
         if (result.isError || textOf(result) !== message) {
           failures.push({ at: Date.now(), client: index, text: textOf(result) });
         }
@@ -57,6 +67,7 @@ export async function runLoad(options: {
   latencies.sort((a, b) => a - b);
   return {
     calls: latencies.length,
+    spans,
     failures,
     durationMs,
     callsPerSecond: Math.round((latencies.length / durationMs) * 1000),

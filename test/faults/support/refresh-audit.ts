@@ -6,6 +6,44 @@
  */
 import type { RequestLogEntry } from '../../oauthserver/index.js';
 
+/**
+ * Tolerances of spacing checks, each with its reason:
+ * - proxy log times are wall-clock while timers run on the monotonic clock; NTP may slew the
+ *   wall clock by up to 500 ppm (5 ms per 10 s);
+ * - an attempt reaches the AS after the proxy's own work (budget, lease, store), which varies
+ *   a little from attempt to attempt;
+ * - a token request alone also trails its attempt by any re-discovery that attempt did.
+ */
+export const SLACK = { proxyClockMs: 10, attemptArrivalMs: 150, tokenRequestMs: 500 } as const;
+
+/** The smallest gaps between one server's refresh attempts, seen three ways. */
+export interface Spacing {
+  /** Between attempts as they reached the AS (discovery or token request). */
+  asAttemptMs: number;
+  /** Between token requests only. */
+  asTokenMs: number;
+  /** Between the proxy's "OAuth token refresh attempt" log lines. */
+  proxyMs: number;
+}
+
+/** Measures the spacing of `server`'s attempts from the AS log and the proxy's log lines. */
+export function spacing(log: RequestLogEntry[], lines: LogLine[], server: string): Spacing {
+  return {
+    asAttemptMs: minGap(attemptStarts(log)),
+    asTokenMs: minGap(arrivals(refreshRequests(log))),
+    proxyMs: minGap(attemptTimes(lines, server)),
+  };
+}
+
+/** Whether every measure is at least `minIntervalMs`, less its tolerance. */
+export function spacedBy(s: Spacing, minIntervalMs: number): boolean {
+  return (
+    s.asAttemptMs >= minIntervalMs - SLACK.attemptArrivalMs &&
+    s.asTokenMs >= minIntervalMs - SLACK.tokenRequestMs &&
+    s.proxyMs >= minIntervalMs - SLACK.proxyClockMs
+  );
+}
+
 /** Token-endpoint requests of the refresh grant, oldest first. */
 export function refreshRequests(log: RequestLogEntry[]): RequestLogEntry[] {
   return log.filter((e) => e.path === '/token' && e.grant_type === 'refresh_token');
@@ -15,6 +53,36 @@ export function refreshRequests(log: RequestLogEntry[]): RequestLogEntry[] {
 export function issuedToken(entry: RequestLogEntry): boolean {
   return entry.status === 200 && entry.issued_access_token_fp !== undefined;
 }
+
+/**
+ * When each refresh attempt reached the AS: the token request, or the discovery requests right
+ * before it when the attempt re-discovered (after a failure the discovery cache is dropped, so
+ * that attempt's token request leaves later than the attempt began). Attempts are spaced on
+ * this clock; token requests alone can look closer by the earlier attempt's discovery time.
+ */
+export function attemptStarts(log: RequestLogEntry[]): number[] {
+  const starts: number[] = [];
+  let previousToken = -Infinity;
+  let discovery: number | null = null;
+  for (const entry of log) {
+    const at = Date.parse(entry.at);
+    if (entry.path.startsWith('/.well-known/')) {
+      if (discovery === null && at > previousToken) discovery = at;
+    } else if (entry.path === '/token' && entry.grant_type === 'refresh_token') {
+      const start = discovery !== null && at - discovery < DISCOVERY_WINDOW_MS ? discovery : at;
+      starts.push(start);
+      previousToken = at;
+      discovery = null;
+    } else if (entry.path === '/token') {
+      previousToken = at;
+      discovery = null;
+    }
+  }
+  return starts;
+}
+
+/** Discovery requests this close before a token request belong to its attempt. */
+const DISCOVERY_WINDOW_MS = 3000;
 
 /** Arrival times (ms) of the entries. */
 export function arrivals(entries: RequestLogEntry[]): number[] {
