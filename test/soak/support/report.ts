@@ -3,7 +3,7 @@
  * `$SOAK_REPORT` or `<tmp>/mcpproxy-soak-report.jsonl`; docs/reliability.md quotes the last run.
  */
 import { appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The report file of this run. */
@@ -11,7 +11,9 @@ export const REPORT_PATH = process.env.SOAK_REPORT ?? join(tmpdir(), 'mcpproxy-s
 
 /** Records the figures of one soak. */
 export function report(soak: string, figures: Record<string, unknown>): void {
-  const line = JSON.stringify({ soak, at: new Date().toISOString(), ...figures });
+  // The machine is shared: the load average says how busy it was while the soak ran.
+  const machine = { cpus: cpus().length, loadavg_1m: Number(loadavg()[0]!.toFixed(1)) };
+  const line = JSON.stringify({ soak, at: new Date().toISOString(), ...figures, machine });
   process.stdout.write(`SOAK ${line}\n`);
   appendFileSync(REPORT_PATH, `${line}\n`);
 }
