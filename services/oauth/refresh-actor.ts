@@ -39,6 +39,11 @@ export interface RefreshActorDeps {
     signal?: AbortSignal,
     knownGeneration?: number,
   ) => Promise<TokenRecord | null>;
+  /**
+   * While the token request is in flight: keep the lease alive (the answer stops it, before any
+   * commit). Only called when this process holds the lease.
+   */
+  holdLease?: (serverKey: string) => () => Promise<void>;
   /** After `invalid_grant`: re-read the store; a newer generation means a lost race. */
   onInvalidGrant?: (serverKey: string) => Promise<TokenRecord | null>;
   httpTimeoutMs?: number;
@@ -108,6 +113,7 @@ export function createRefreshActor(deps: RefreshActorDeps) {
       fetchImpl: deps.fetchImpl,
       now,
     });
+    const stopHolding = deps.holdLease?.(serverKey);
     try {
       const discovery = await discoveries.get(serverKey, () =>
         discoveries.discover(entry.name, entry.url!, http, base.issuer),
@@ -124,6 +130,7 @@ export function createRefreshActor(deps: RefreshActorDeps) {
       const record = withTokens(base, response, arrived?.receivedAt ?? now());
       return { kind: 'issued', record, redeemedGeneration: base.generation };
     } catch (error) {
+      await stopHolding?.();
       discoveries.drop(serverKey);
       const failure = classifyOAuthFailure(error, http.last(), now());
       if (failure.result === 'failed_invalid_grant' && deps.onInvalidGrant) {
@@ -135,6 +142,8 @@ export function createRefreshActor(deps: RefreshActorDeps) {
         }
       }
       throw failure;
+    } finally {
+      await stopHolding?.();
     }
   });
 }

@@ -164,6 +164,28 @@ export function createRefreshCoordinator(options: RefreshCoordinatorOptions) {
         await sleep(pollMs, signal);
       }
     },
+    /**
+     * Keeps this process's lease of `serverKey` alive while its redemption is in flight (renewed
+     * every third of the lease time), so a token request that takes long is never taken over by
+     * another replica while it may still be answered. Answers `stop`, which also waits for a
+     * renewal in flight: none may land after the commit that ends the lease.
+     */
+    holdLease(serverKey: string): () => Promise<void> {
+      let renewing: Promise<unknown> = Promise.resolve();
+      let stopped = false;
+      const timer = setInterval(
+        () => {
+          renewing = store.acquireLease(serverKey, ownerId, leaseMs).catch(() => false);
+        },
+        Math.max(100, Math.floor(leaseMs / 3)),
+      );
+      timer.unref();
+      return async () => {
+        if (!stopped) clearInterval(timer);
+        stopped = true;
+        await renewing;
+      };
+    },
     /** Re-reads the record after `invalid_grant` (a newer generation means a lost race). */
     async onInvalidGrant(serverKey: string): Promise<TokenRecord | null> {
       await store.releaseLease(serverKey, ownerId).catch(() => undefined);

@@ -44,6 +44,7 @@ export function provideUpstream(options: UpstreamLogicOptions) {
       refresh: createRefreshActor({
         logger: options.logger,
         beforeRedeem: coordinator.beforeRedeem,
+        holdLease: coordinator.holdLease,
         onInvalidGrant: coordinator.onInvalidGrant,
         budget,
       }),

@@ -2,11 +2,14 @@
  * @module The refresh coordinator on the real PostgreSQL store shared by two replicas: nothing is
  * redeemed without the lease (a newer record that cannot be used, or a holder that never
  * commits, is not a licence to redeem), a store outage is waited through rather than failed,
- * and a lease taken only to find a newer usable record is not kept.
+ * a lease taken only to find a newer usable record is not kept, and a lease is kept alive for as
+ * long as its holder's token request takes.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { createActor, toPromise } from 'xstate';
 import { withTokens, type TokenRecord } from '../../machines/upstream/token-record.js';
 import { OAuthFlowError } from '../../services/errors.js';
+import { createRefreshActor } from '../../services/oauth/refresh-actor.js';
 import { createRefreshCoordinator } from '../../services/runtime/refresh-coordinator.js';
 import {
   openPostgresStore,
@@ -14,12 +17,16 @@ import {
 } from '../../services/token-store/postgres-store.js';
 import { useEmbeddedPostgres } from '../helpers/embedded-postgres.js';
 import { memoryLogger } from '../http/support/memory-logger.js';
+import { startOAuthTestServer } from '../oauthserver/index.js';
+import { browserLogin, captureLogger, httpEntry } from '../services/oauth/fixtures.js';
 import { GITHUB, KEY, loggedIn } from '../services/token-store/support.js';
 
 const postgres = useEmbeddedPostgres();
 const open: PostgresTokenStore[] = [];
+const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((store) => store.close()));
+  for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
 async function replica(url: string): Promise<PostgresTokenStore> {
@@ -36,7 +43,7 @@ const rotated = (record: TokenRecord, n: number): TokenRecord =>
     Date.now(),
   );
 
-async function twoReplicas(options: { maxWaitMs?: number } = {}) {
+async function twoReplicas(options: { maxWaitMs?: number; leaseMs?: number } = {}) {
   const url = await postgres().newDatabase();
   const mine = await replica(url);
   const theirs = await replica(url);
@@ -124,6 +131,51 @@ describe('refresh coordinator on a shared PostgreSQL store', () => {
     expect(log.lines.map((l) => l.msg)).toContain(
       'Token store unavailable: the refresh waits for it (nothing is redeemed meanwhile)',
     );
+  });
+
+  it('keeps the lease alive while a redemption outlasts the lease time, and no longer', async () => {
+    const { theirs, stored, coordinator } = await twoReplicas({ leaseMs: 300 });
+    await coordinator.beforeRedeem(GITHUB, undefined, stored.generation);
+    const stop = coordinator.holdLease(GITHUB);
+
+    await new Promise((r) => setTimeout(r, 1_000));
+    const takenMeanwhile = await theirs.acquireLease(GITHUB, 'them', 30_000);
+    await stop();
+    await new Promise((r) => setTimeout(r, 500));
+
+    expect(takenMeanwhile).toBe(false);
+    expect(await theirs.acquireLease(GITHUB, 'them', 30_000)).toBe(true);
+  });
+
+  it('the refresh actor holds the lease for as long as the token endpoint takes', async () => {
+    const as = await startOAuthTestServer({ rotateRefreshTokens: true });
+    cleanups.push(() => as.stop());
+    const entry = httpEntry(as.mcpUrl);
+    const { record } = await browserLogin({ entry, record: null });
+    const url = await postgres().newDatabase();
+    const mine = await replica(url);
+    const theirs = await replica(url);
+    const key = record.server_key;
+    const stored = await mine.put(record);
+    const coordinator = createRefreshCoordinator({
+      store: mine,
+      ownerId: 'me',
+      logger: memoryLogger().logger,
+      leaseMs: 300,
+    });
+    const refresh = createRefreshActor({ logger: captureLogger().logger, ...coordinator });
+    as.setFail({ mode: 'slow', grant: 'refresh_token', delay_ms: 1_200 });
+
+    const actor = createActor(refresh, {
+      input: { entry, serverKey: key, record: stored, correlationId: 'c', attempt: 0 },
+    });
+    actor.start();
+    await new Promise((r) => setTimeout(r, 900));
+    const takenMeanwhile = await theirs.acquireLease(key, 'them', 30_000);
+    const output = await toPromise(actor);
+
+    expect(takenMeanwhile).toBe(false);
+    expect(output.kind).toBe('issued');
   });
 
   it('stops waiting for the store when the refresh is cancelled', async () => {
