@@ -4,6 +4,7 @@
  */
 import { discover } from './discovery.js';
 import type { Discovery } from './discovery.js';
+import { checkSameAuthorizationServer } from './metadata-check.js';
 import type { OAuthHttp } from './oauth-http.js';
 
 const DEFAULT_TTL_MS = 15 * 60_000;
@@ -22,9 +23,14 @@ export function createDiscoveryCache(ttlMs = DEFAULT_TTL_MS, now: () => number =
     drop(key: string): void {
       entries.delete(key);
     },
-    /** Discovery for a refresh: no challenge; the stored issuer is the fallback AS. */
-    discover(serverName: string, serverUrl: string, http: OAuthHttp, issuer: string | null) {
-      return discover({ serverName, serverUrl, http, issuerHint: issuer });
+    /**
+     * Discovery for a refresh: no challenge; the stored issuer is the fallback AS, and the only
+     * AS the refresh token may go to.
+     */
+    async discover(serverName: string, serverUrl: string, http: OAuthHttp, issuer: string | null) {
+      const discovery = await discover({ serverName, serverUrl, http, issuerHint: issuer });
+      checkSameAuthorizationServer(serverName, issuer, discovery.authorizationServerUrl);
+      return discovery;
     },
   };
 }

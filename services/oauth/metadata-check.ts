@@ -1,8 +1,9 @@
 /**
  * @module Checks of what discovery found, before anything is sent to it: the metadata's `issuer`
  * is the authorization server it was fetched from (RFC 8414 §3.3, OIDC Discovery §4.3: a
- * mismatch is a mix-up or an impostor), and the authorization server and its endpoints use HTTPS
- * or loopback HTTP (MCP authorization: credentials never travel in clear text off the machine).
+ * mismatch is a mix-up or an impostor), the authorization server and its endpoints use HTTPS
+ * or loopback HTTP (MCP authorization: credentials never travel in clear text off the machine),
+ * and a refresh goes to the AS that issued the tokens.
  */
 import type { AuthorizationServerMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { isLoopbackHost } from '../config/index.js';
@@ -51,6 +52,25 @@ export function checkAuthorizationServerMetadata(
       );
     }
   }
+}
+
+/**
+ * Refuses to refresh with an authorization server other than the one that issued the tokens
+ * (the server's metadata changed, or a hostile resource server points elsewhere): the refresh
+ * token and client id must never reach another AS. A login is needed (dead grant).
+ */
+export function checkSameAuthorizationServer(
+  serverName: string,
+  issuedBy: string | null,
+  discovered: string,
+): void {
+  if (issuedBy === null || sameIssuer(issuedBy, discovered)) return;
+  throw new OAuthSetupError(
+    `${serverName}: its tokens were issued by ${shown(issuedBy)}, not by ${shown(discovered)} ` +
+      'that its metadata names now, so mcpproxy will not send the refresh token there. Log in ' +
+      'again to use the new authorization server.',
+    { result: 'failed_invalid_grant' },
+  );
 }
 
 function sameIssuer(a: string, b: string): boolean {
