@@ -11,7 +11,7 @@ import { makeTmpDir, removeTmpDir } from '../../helpers/tmp-dir.js';
 export interface E2eWorld {
   /** Starts an OAuth test server (stopped at cleanup). */
   authServer(options?: OAuthTestServerOptions): Promise<OAuthTestServer>;
-  /** Starts `mcpproxy serve` (killed at cleanup if still running). */
+  /** Starts `mcpproxy serve` (stopped at cleanup if still running). */
   proxy(options: Parameters<typeof startProxy>[0]): Promise<ProxyProcess>;
   /** A fresh temp dir (removed at cleanup). */
   dir(): Promise<string>;
@@ -32,7 +32,8 @@ export function e2eWorld(): E2eWorld {
     async proxy(options) {
       // A loaded two-core machine may take well over the helper's 20 s to start serve.
       const proxy = await startProxy({ timeoutMs: 60_000, ...options });
-      defer(() => proxy.stop('SIGKILL'));
+      // SIGTERM first, so serve also stops its stdio upstreams (SIGKILL after 10 s).
+      defer(() => proxy.stop('SIGTERM'));
       return proxy;
     },
     async dir() {
