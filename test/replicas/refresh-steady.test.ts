@@ -17,7 +17,7 @@ import {
   redemptions,
   reusedRefreshTokens,
 } from './support/audit.js';
-import { startCallers } from './support/callers.js';
+import { expiredInFlightAllowance, startCallers } from './support/callers.js';
 import { readyz } from './support/cluster.js';
 import { monitorReplicas, unhealthyLooks } from './support/monitor.js';
 import { storeVersusAs } from './support/store-check.js';
@@ -56,7 +56,8 @@ describe('three replicas on one PostgreSQL store', () => {
       console.info(
         `replicas: ${RUN_MS / 1000}s, ${redeemed} rotations, by replica ${JSON.stringify(byReplica)}, ` +
           `${monitor.samples().length} health samples, longest gap between rotations of one server ` +
-          `${longestGap} ms, ${calls.ok} tool calls through the replicas`,
+          `${longestGap} ms, ${calls.ok} tool calls through the replicas ` +
+          `(${calls.expiredInFlight.length} met a token expiring in flight)`,
       );
       // Nothing lost: the store holds the newest refresh token the AS issued, for every server.
       const unstored = await waitFor(
@@ -82,6 +83,7 @@ describe('three replicas on one PostgreSQL store', () => {
       expect(unhealthyLooks(monitor.between(from))).toEqual([]);
       // Every replica kept serving tools on every server with the tokens it held.
       expect(calls.failed).toEqual([]);
+      expect(calls.expiredInFlight.length).toBeLessThanOrEqual(expiredInFlightAllowance(calls));
       expect(calls.ok).toBeGreaterThan(RUN_MS / 1_000);
       for (const replica of world.replicas) {
         expect(await readyz(replica)).toEqual({

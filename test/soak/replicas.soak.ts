@@ -25,7 +25,7 @@ import {
   refreshRequests,
   reusedRefreshTokens,
 } from '../replicas/support/audit.js';
-import { startCallers } from '../replicas/support/callers.js';
+import { expiredInFlightAllowance, startCallers } from '../replicas/support/callers.js';
 import {
   isAuthenticated,
   readyz,
@@ -128,6 +128,7 @@ describe('three replicas on one PostgreSQL, full length', () => {
         unhealthy_looks: unhealthy.length,
         tool_calls_ok: calls.ok,
         tool_calls_failed: calls.failed.length,
+        tool_calls_expired_in_flight: calls.expiredInFlight.length,
         invalid_grant: invalidGrants(log).length,
         reused_refresh_tokens: reusedRefreshTokens(log).length,
         logins_after_first: logins(log).length - world.names.length,
@@ -137,6 +138,7 @@ describe('three replicas on one PostgreSQL, full length', () => {
       expect(Object.values(byReplica).reduce((a, b) => a + b, 0)).toBe(redemptions(log).length);
       expect(unhealthy).toEqual([]);
       expect(calls.failed).toEqual([]);
+      expect(calls.expiredInFlight.length).toBeLessThanOrEqual(expiredInFlightAllowance(calls));
       expect(longestRotationGapMs(runLog)).toBeLessThan(4_000);
       await expectStoreHoldsNewest();
     },

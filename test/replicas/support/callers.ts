@@ -8,9 +8,18 @@ import type { Replica } from './cluster.js';
 
 export interface CallStats {
   ok: number;
-  /** Failed calls, described: `<time> <replica> <tool>: <text>`. */
+  /**
+   * Calls refused because the upstream rejected an access token that had just run out while its
+   * refresh was in flight (the proxy says so and the client may retry): with 3 s tokens
+   * refreshed at 80 %, a rotation more than 0.6 s late on a loaded machine causes these.
+   */
+  expiredInFlight: string[];
+  /** Every other failed call, described: `<time> <replica> <tool>: <text>`. */
   failed: string[];
 }
+
+/** The proxy's answer when the upstream refused an access token whose refresh is under way. */
+const EXPIRED_IN_FLIGHT = /rejected the access token \(HTTP 401\); mcpproxy is refreshing it/;
 
 export interface Callers {
   stats(): CallStats;
@@ -28,7 +37,7 @@ export async function startCallers(
   intervalMs = 1_000,
   paused: () => boolean = () => false,
 ): Promise<Callers> {
-  const stats: CallStats = { ok: 0, failed: [] };
+  const stats: CallStats = { ok: 0, expiredInFlight: [], failed: [] };
   let running = true;
   const clients: Client[] = await Promise.all(
     replicas.map((r) => connectMcp(r.url, `caller-${r.id}`)),
@@ -42,23 +51,32 @@ export async function startCallers(
         const message = `${replica.id}-${turn}`;
         const result = await call(clients[i]!, tool, { message }, 10_000);
         if (!paused()) {
-          if (!result.isError && textOf(result) === message) stats.ok += 1;
-          else
-            stats.failed.push(
-              `${new Date(started).toISOString()} ${replica.id} ${tool}: ${textOf(result)}`,
-            );
+          const text = textOf(result);
+          const described = `${new Date(started).toISOString()} ${replica.id} ${tool}: ${text}`;
+          if (!result.isError && text === message) stats.ok += 1;
+          else if (EXPIRED_IN_FLIGHT.test(text)) stats.expiredInFlight.push(described);
+          else stats.failed.push(described);
         }
       }
       await new Promise((r) => setTimeout(r, Math.max(0, intervalMs - (Date.now() - started))));
     }
   });
   return {
-    stats: () => ({ ok: stats.ok, failed: [...stats.failed] }),
+    stats: () => ({
+      ...stats,
+      expiredInFlight: [...stats.expiredInFlight],
+      failed: [...stats.failed],
+    }),
     async stop() {
       running = false;
       await Promise.all(loops);
       await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
-      return { ok: stats.ok, failed: [...stats.failed] };
+      return { ...stats, expiredInFlight: [...stats.expiredInFlight], failed: [...stats.failed] };
     },
   };
+}
+
+/** At most 5 % of the calls may meet a token that ran out while its refresh was in flight. */
+export function expiredInFlightAllowance(stats: CallStats): number {
+  return Math.ceil(0.05 * (stats.ok + stats.expiredInFlight.length + stats.failed.length));
 }
