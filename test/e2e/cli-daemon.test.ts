@@ -53,7 +53,7 @@ async function daemonWithThreeServers(world: E2eWorld) {
   return { one, two, dataDir, proxy, at: ['--url', proxy.url] };
 }
 
-describe.concurrent('client commands against a running daemon', () => {
+describe.concurrent('client commands against a running daemon', { timeout: 150_000 }, () => {
   it('lists servers, logs in through the daemon (browser or printed URL) and reports status without secrets', async ({
     onTestFinished,
   }) => {
@@ -142,7 +142,7 @@ describe.concurrent('client commands against a running daemon', () => {
     expect(issuedSecretsIn(statusTable.stdout)).toEqual([]);
 
     expect(await proxy.stop('SIGTERM')).toBe(0);
-  }, 150_000);
+  });
 
   it('logs out one server or all, refuses what it cannot log out, and says why a login failed', async ({
     onTestFinished,
@@ -190,7 +190,7 @@ describe.concurrent('client commands against a running daemon', () => {
     expect(denied.stderr).not.toContain('Login failed: Login failed');
 
     expect(await proxy.stop('SIGTERM')).toBe(0);
-  }, 150_000);
+  });
 
   it('colours the HEALTH column on a terminal unless NO_COLOR is set', async ({
     onTestFinished,
@@ -224,5 +224,5 @@ describe.concurrent('client commands against a running daemon', () => {
     expect(plain.output).toMatch(/everything\s+stdio\s+connected\s+healthy/);
     expect(plain.output).not.toContain('\u001b[3');
     expect(await proxy.stop('SIGTERM')).toBe(0);
-  }, 90_000);
+  });
 });

@@ -18,7 +18,7 @@ import { oauthConfig, testWorld } from './support/world.js';
 const SOAK_MS = 25_000;
 const TTL_S = 3;
 
-describe.concurrent('proactive refresh with rotation', () => {
+describe.concurrent('proactive refresh with rotation', { timeout: 150_000 }, () => {
   it('refreshes at 80 % of each lifetime and keeps tool calls succeeding for ~25 s of real time', async ({
     onTestFinished,
   }) => {
@@ -79,7 +79,7 @@ describe.concurrent('proactive refresh with rotation', () => {
     );
     expect(tokensUsed.size).toBeGreaterThanOrEqual(refreshes.length);
     expect(authorizeCount(as)).toBe(1);
-  }, 60_000);
+  });
 
   it('rotates 20 times in a row, each refresh presenting the token the previous one issued, never a reused one', async ({
     onTestFinished,
@@ -108,5 +108,5 @@ describe.concurrent('proactive refresh with rotation', () => {
     });
     expect((await serverView(proxy.url, 'oauth')).state).toMatch(/^authenticated/);
     expect(authorizeCount(as)).toBe(1);
-  }, 60_000);
+  });
 });

@@ -36,7 +36,7 @@ async function captureText(url: string, world: ReturnType<typeof e2eWorld>) {
   return captured;
 }
 
-describe('secrets never leave the proxy', () => {
+describe('secrets never leave the proxy', { timeout: 150_000 }, () => {
   const world = e2eWorld();
   afterEach(() => world.cleanup());
 
@@ -81,7 +81,7 @@ describe('secrets never leave the proxy', () => {
 
     // Several rotating refreshes of both, and a tool call each.
     await waitFor(() => refreshRequests(as).length >= 4, {
-      timeoutMs: 20_000,
+      timeoutMs: 30_000,
       what: '4 refreshes',
     });
     const mcp = await connectMcp(proxy.url);
@@ -125,5 +125,5 @@ describe('secrets never leave the proxy', () => {
     // authorization URL on purpose: the user needs it).
     const states = authUrls.map((u) => authUrlSecrets(u).state);
     expect(knownValuesIn(proxy.output() + served.join('\n'), states)).toEqual([]);
-  }, 60_000);
+  });
 });

@@ -54,7 +54,7 @@ const statesOf = (messages: SseMessage[], server: string) =>
     .filter((m) => m.event === 'upstream.state' && m.data.server === server)
     .map((m) => m.data);
 
-describe.concurrent('refresh failures and crashes', () => {
+describe.concurrent('refresh failures and crashes', { timeout: 150_000 }, () => {
   it('invalid_grant parks after one attempt; 5xx, 503 + Retry-After, timeout and malformed degrade, retry after ≥ 10 s and recover; expired tokens never loop faster than 10 s', async ({
     onTestFinished,
   }) => {
@@ -167,7 +167,7 @@ describe.concurrent('refresh failures and crashes', () => {
       .filter((l) => l.server === 'stale' && l.msg === 'OAuth token refresh attempt');
     expect(attempts).toHaveLength(stale.length);
     for (const as of Object.values(servers)) expect(authorizeCount(as)).toBe(1);
-  }, 100_000);
+  });
 
   it('kill -9 while the refresh hangs unprocessed at the AS keeps the stored refresh token live: after the dead lease expires the restart refreshes without login', async ({
     onTestFinished,
@@ -195,7 +195,7 @@ describe.concurrent('refresh failures and crashes', () => {
     expect(after[0]).toMatchObject({ refresh_token_fp: committed.refresh_fp, status: 200 });
     expect(refreshRequests(as).every((e) => !e.reused_refresh_token)).toBe(true);
     expect(authorizeCount(as)).toBe(1);
-  }, 70_000);
+  });
 
   it('kill -9 while a slow refresh is in flight: the AS rotates for the dead client; the store keeps the old pair, the restart makes one rejected attempt, parks, and one login recovers', async ({
     onTestFinished,
@@ -218,7 +218,7 @@ describe.concurrent('refresh failures and crashes', () => {
     expect(await storedSummary(dataDir, 'oauth', as.mcpUrl)).toEqual(committed);
 
     await expectOneRejectedAttemptThenLogin(world, as, config, dataDir, committed.refresh_fp!);
-  }, 60_000);
+  });
 
   it('kill -9 right after the AS answered a refresh: the store holds the old or the new pair, never anything else, and the restart follows it', async ({
     onTestFinished,
@@ -258,5 +258,5 @@ describe.concurrent('refresh failures and crashes', () => {
       expect(stored).toEqual(committed);
       await expectOneRejectedAttemptThenLogin(world, as, config, dataDir, committed.refresh_fp!);
     }
-  }, 60_000);
+  });
 });

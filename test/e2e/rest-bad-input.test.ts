@@ -27,7 +27,7 @@ async function postStreamed(url: string, chunks: number, chunkBytes: number): Pr
   } as RequestInit);
 }
 
-describe('bad REST and MCP input against a running daemon', () => {
+describe('bad REST and MCP input against a running daemon', { timeout: 150_000 }, () => {
   const world = e2eWorld();
   afterEach(() => world.cleanup());
 
