@@ -10,15 +10,15 @@ import { runCli, type CliResult } from '../helpers/proxy-process.js';
 import { occupyPort } from './support/free-port.js';
 import { e2eWorld } from './support/world.js';
 
-/** Runs CLI invocations a few at a time (this machine has two cores). */
-async function runAll(invocations: string[][], limit = 4): Promise<CliResult[]> {
+/** Runs CLI invocations two at a time (this machine has two cores). */
+async function runAll(invocations: string[][], limit = 2): Promise<CliResult[]> {
   const results: CliResult[] = new Array(invocations.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: limit }, async () => {
       while (next < invocations.length) {
         const i = next++;
-        results[i] = await runCli(invocations[i]!, { timeoutMs: 30_000 });
+        results[i] = await runCli(invocations[i]!, { timeoutMs: 90_000 });
       }
     }),
   );

@@ -35,9 +35,13 @@ export async function spawnAuthServer(args: string[] = []): Promise<AuthServerPr
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = once(child, 'exit');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  clearTimeout(timer);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const line = await Promise.race([
+    once(createInterface({ input: child.stdout! }), 'line').then(([l]) => l as string),
+    exited.then(([code, signal]) => {
+      throw new Error(`the OAuth test server exited (${code ?? signal}) before its start line`);
+    }),
+  ]).finally(() => clearTimeout(timer));
   const ready = JSON.parse(line) as { url: string; mcp: string };
   const pid = child.pid!;
   return {
