@@ -21,6 +21,13 @@ export interface RefreshBudget {
   take(issuer: string, signal?: AbortSignal, urgency?: number): Promise<number>;
 }
 
+/**
+ * What a refresh may do: adopt a newer committed record (no lease is held), or redeem the
+ * refresh token of `redeem` (the newest stored record; null: none) while this process holds
+ * the cross-process lease.
+ */
+export type RedeemDecision = { adopt: TokenRecord } | { redeem: TokenRecord | null };
+
 /** What the refresh actor needs from its host. */
 export interface RefreshActorDeps {
   logger: ServiceLogger;
@@ -39,6 +46,16 @@ export interface RefreshActorDeps {
     signal?: AbortSignal,
     knownGeneration?: number,
   ) => Promise<TokenRecord | null>;
+  /**
+   * Preferred over `beforeRedeem`: take the cross-process lease and decide — adopt a newer
+   * committed record (redeem nothing), or redeem the newest stored record's refresh token while
+   * holding the lease.
+   */
+  prepareRedeem?: (
+    serverKey: string,
+    signal?: AbortSignal,
+    knownGeneration?: number,
+  ) => Promise<RedeemDecision>;
   /**
    * While the token request is in flight: keep the lease alive (the answer stops it, before any
    * commit). Only called when this process holds the lease.
@@ -84,11 +101,20 @@ export function createRefreshActor(deps: RefreshActorDeps) {
         );
       }
     }
-    const current = newer(
-      (await deps.beforeRedeem?.(serverKey, signal, input.record.generation)) ?? null,
-    );
-    if (current && hasUsableAccessToken(current, now()))
-      return { kind: 'adopted', record: current };
+    let current: TokenRecord | null;
+    if (deps.prepareRedeem) {
+      // The coordinator decides with the lease in hand: re-judging its answer here, a moment
+      // later, could redeem a refresh token without the lease.
+      const decision = await deps.prepareRedeem(serverKey, signal, input.record.generation);
+      if ('adopt' in decision) return { kind: 'adopted', record: decision.adopt };
+      current = newer(decision.redeem);
+    } else {
+      current = newer(
+        (await deps.beforeRedeem?.(serverKey, signal, input.record.generation)) ?? null,
+      );
+      if (current && hasUsableAccessToken(current, now()))
+        return { kind: 'adopted', record: current };
+    }
     // Logged out by another process since this refresh was planned: nothing to redeem, and not
     // a dead grant (the machine parks it as a logout).
     if (current && !current.tokens) return { kind: 'adopted', record: current };

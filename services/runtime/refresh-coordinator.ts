@@ -7,6 +7,7 @@
  */
 import type { TokenRecord } from '../../machines/upstream/token-record.js';
 import { OAuthFlowError } from '../errors.js';
+import type { RedeemDecision } from '../oauth/refresh-actor.js';
 import type { Logger } from '../logger/index.js';
 import { MAX_LEASE_MS } from '../token-store/lease.js';
 import type { TokenStore } from '../token-store/token-store.js';
@@ -25,6 +26,8 @@ export interface RefreshCoordinatorOptions {
    * (default: the longest lease, 30 s, plus one poll).
    */
   maxWaitMs?: number;
+  /** How long a newer record's access token must still be valid to be adopted (default 1 s). */
+  adoptMarginMs?: number;
   /** Longest pause between attempts while the store cannot be reached (default 2 s). */
   outagePollMs?: number;
   now?: () => number;
@@ -62,6 +65,7 @@ export function createRefreshCoordinator(options: RefreshCoordinatorOptions) {
   const pollMs = options.pollMs ?? 200;
   const outagePollMs = options.outagePollMs ?? 2_000;
   const maxWaitMs = options.maxWaitMs ?? MAX_LEASE_MS + pollMs;
+  const adoptMarginMs = options.adoptMarginMs ?? 1_000;
   const now = options.now ?? Date.now;
 
   /**
@@ -106,63 +110,88 @@ export function createRefreshCoordinator(options: RefreshCoordinatorOptions) {
     return { record: value.status === 'found' ? value.record : null, waited };
   };
 
+  /**
+   * Whether a newer stored record may be taken instead of redeeming: it has no tokens (logged out
+   * elsewhere), or an access token that stays usable for `adoptMarginMs` more — so it is still
+   * usable when the caller gets it, and a connect with it does not meet an expired token.
+   */
+  const adoptable = (record: TokenRecord | null, newerThan: number): record is TokenRecord =>
+    record !== null &&
+    record.generation > newerThan &&
+    (!record.tokens || usable(record, now() + adoptMarginMs));
+
+  /**
+   * Decides whether the caller adopts a newer committed record (no lease held) or redeems (this
+   * process holds the lease; `redeem` is the newest stored record, or null if none).
+   */
+  async function prepareRedeem(
+    serverKey: string,
+    signal?: AbortSignal,
+    knownGeneration?: number,
+  ): Promise<RedeemDecision> {
+    const before = (await read(serverKey, signal)).record;
+    // Committed elsewhere already (the watch has not told the actor yet): adopt, no lease.
+    if (knownGeneration !== undefined && adoptable(before, knownGeneration))
+      return { adopt: before };
+    // Only a commit newer than anything the caller or this wait has seen is adopted unleased.
+    const floor = Math.max(before?.generation ?? 0, knownGeneration ?? 0);
+    let deadline = now() + maxWaitMs;
+    for (;;) {
+      const taken = await whileUnavailable(
+        serverKey,
+        () => store.acquireLease(serverKey, ownerId, leaseMs),
+        signal,
+      );
+      if (taken.value) {
+        // Someone may have committed between our read and the lease: decide on the newest.
+        const newest = (await read(serverKey, signal)).record;
+        if (knownGeneration !== undefined && adoptable(newest, knownGeneration)) {
+          await store.releaseLease(serverKey, ownerId).catch(() => undefined);
+          return { adopt: newest };
+        }
+        return { redeem: newest };
+      }
+      const current = await read(serverKey, signal);
+      if (adoptable(current.record, floor)) {
+        logger.info(
+          { server_key: serverKey },
+          'another process refreshed this server; adopting its token',
+        );
+        return { adopt: current.record };
+      }
+      // A store outage stops every clock but the lease's: give the holder its full time again.
+      if (taken.waited || current.waited) deadline = now() + maxWaitMs;
+      if (now() >= deadline) {
+        throw new OAuthFlowError(
+          'failed_other',
+          'Another replica holds the refresh lease of this server and has not committed a new token within 30 s',
+        );
+      }
+      await sleep(pollMs, signal);
+    }
+  }
+
   return {
     /**
-     * Takes the lease, or waits for the holder's commit (bounded by the longest lease, 30 s).
-     * Answers the stored record when it may be newer than the caller's, else null. The caller
-     * may redeem only when this resolves: either this process holds the lease, or the answer is
-     * a newer record with a usable access token (adopt it, redeem nothing). With
-     * `knownGeneration` (the caller's record), a lease taken only to find such a newer record is
-     * released at once. Waits through store outages; stops when `signal` aborts; throws a
-     * transient failure when the lease stays taken.
+     * Takes the lease, or waits for the holder's commit (bounded by the longest lease, 30 s), and
+     * says what the caller may do: adopt a newer committed record, or redeem while this process
+     * holds the lease. Nothing may be redeemed otherwise. With `knownGeneration` (the caller's
+     * record), a lease taken only to find a newer adoptable record is released at once. Waits
+     * through store outages; stops when `signal` aborts; throws a transient failure when another
+     * holder's lease stays taken.
+     */
+    prepareRedeem,
+    /**
+     * `prepareRedeem` for callers that only want a record: the adoptable one, or the newest
+     * stored one (lease held). Prefer `prepareRedeem`: only it says which of the two it was.
      */
     async beforeRedeem(
       serverKey: string,
       signal?: AbortSignal,
       knownGeneration?: number,
     ): Promise<TokenRecord | null> {
-      const before = (await read(serverKey, signal)).record;
-      if (knownGeneration !== undefined && (before?.generation ?? 0) > knownGeneration) {
-        // Committed elsewhere already (the watch has not told the actor yet): adopt, no lease.
-        if (usable(before, now())) return before;
-      }
-      // Only a commit newer than anything the caller or this wait has seen is adopted unleased.
-      const floor = Math.max(before?.generation ?? 0, knownGeneration ?? 0);
-      let deadline = now() + maxWaitMs;
-      for (;;) {
-        const taken = await whileUnavailable(
-          serverKey,
-          () => store.acquireLease(serverKey, ownerId, leaseMs),
-          signal,
-        );
-        if (taken.value) {
-          // Someone may have committed between our read and the lease: hand back the newest.
-          const newest = (await read(serverKey, signal)).record;
-          const adoptable =
-            knownGeneration !== undefined &&
-            (newest?.generation ?? 0) > knownGeneration &&
-            usable(newest, now());
-          if (adoptable) await store.releaseLease(serverKey, ownerId).catch(() => undefined);
-          return newest;
-        }
-        const current = await read(serverKey, signal);
-        if (current.record && current.record.generation > floor && usable(current.record, now())) {
-          logger.info(
-            { server_key: serverKey },
-            'another process refreshed this server; adopting its token',
-          );
-          return current.record;
-        }
-        // A store outage stops every clock but the lease's: give the holder its full time again.
-        if (taken.waited || current.waited) deadline = now() + maxWaitMs;
-        if (now() >= deadline) {
-          throw new OAuthFlowError(
-            'failed_other',
-            'Another replica holds the refresh lease of this server and has not committed a new token within 30 s',
-          );
-        }
-        await sleep(pollMs, signal);
-      }
+      const decision = await prepareRedeem(serverKey, signal, knownGeneration);
+      return 'adopt' in decision ? decision.adopt : decision.redeem;
     },
     /**
      * Keeps this process's lease of `serverKey` alive while its redemption is in flight (renewed

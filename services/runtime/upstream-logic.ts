@@ -43,7 +43,7 @@ export function provideUpstream(options: UpstreamLogicOptions) {
       session: sessionActor,
       refresh: createRefreshActor({
         logger: options.logger,
-        beforeRedeem: coordinator.beforeRedeem,
+        prepareRedeem: coordinator.prepareRedeem,
         holdLease: coordinator.holdLease,
         onInvalidGrant: coordinator.onInvalidGrant,
         budget,

@@ -110,6 +110,51 @@ describe('refresh coordinator on a shared PostgreSQL store', () => {
     expect(await theirs.acquireLease(GITHUB, 'them', 30_000)).toBe(true);
   });
 
+  it('redeems under the lease, not adopts, a newer record whose access token is about to expire', async () => {
+    const { theirs, stored, coordinator } = await twoReplicas();
+    const expiring = withTokens(
+      stored,
+      { access_token: 'at-2', token_type: 'Bearer', expires_in: 0.5, refresh_token: 'rt-2' },
+      Date.now(),
+    );
+    await theirs.commit(expiring, stored.generation);
+
+    const decision = await coordinator.prepareRedeem(GITHUB, undefined, stored.generation);
+
+    expect(decision).toMatchObject({ redeem: { tokens: { refresh_token: 'rt-2' } } });
+    expect(await theirs.acquireLease(GITHUB, 'them', 30_000)).toBe(false);
+  });
+
+  it('the refresh actor takes an adopt decision as final: no token request, whatever the clock says', async () => {
+    const { stored } = await twoReplicas();
+    const adopted = {
+      ...loggedIn(GITHUB, 'at-expired', 'rt-x'),
+      generation: stored.generation + 1,
+    };
+    let fetched = 0;
+    const refresh = createRefreshActor({
+      logger: captureLogger().logger,
+      prepareRedeem: async () => ({ adopt: adopted }),
+      fetchImpl: async () => {
+        fetched += 1;
+        throw new Error('no request expected');
+      },
+    });
+    const actor = createActor(refresh, {
+      input: {
+        entry: httpEntry('https://github.example/mcp'),
+        serverKey: GITHUB,
+        record: stored,
+        correlationId: 'c',
+        attempt: 0,
+      },
+    });
+    actor.start();
+
+    expect(await toPromise(actor)).toEqual({ kind: 'adopted', record: adopted });
+    expect(fetched).toBe(0);
+  });
+
   it('waits through a PostgreSQL outage and takes the lease when it returns', async () => {
     const { mine, theirs, stored, coordinator, log } = await twoReplicas();
     await postgres().pause();
