@@ -27,7 +27,7 @@ beforeAll(async () => {
     seed: SEED,
     periodMs: 1600,
   });
-}, 170_000);
+}, 300_000);
 
 afterAll(async () => {
   await as?.stop();

@@ -37,7 +37,7 @@ beforeAll(async () => {
     clients: CLIENTS,
     durationMs: DURATION_MS,
   });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await proxy?.stop();

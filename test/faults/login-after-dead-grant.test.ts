@@ -27,7 +27,7 @@ beforeAll(async () => {
   });
   await waitForView(proxy.url, 'gh', (v) => v.state === 'loginRequired');
   await loginViaDaemon(proxy.url, 'gh');
-});
+}, 60_000);
 
 afterAll(async () => {
   await proxy?.stop();

@@ -30,7 +30,7 @@ beforeAll(async () => {
     },
   });
   await waitForView(proxy.url, 'shared', (v) => v.state === 'loginRequired');
-});
+}, 60_000);
 
 afterAll(async () => {
   await proxy?.stop();
@@ -65,7 +65,7 @@ describe('a standalone auth login while serve runs on the same data dir', () => 
     await sleep(5_000);
     expect(refreshRequests(as.log()).length).toBeGreaterThan(before);
     expect(proxy.child.exitCode).toBeNull();
-  }, 40_000);
+  }, 90_000);
 
   it('a forced standalone login while the daemon refreshes every 2.4 s: adopted, no reused refresh token, store intact', async () => {
     const grantsBefore = as.grants().length;
@@ -95,7 +95,7 @@ describe('a standalone auth login while serve runs on the same data dir', () => 
     expect(as.log().every((e) => !e.reused_refresh_token)).toBe(true);
     expect(linesFor(proxy.logLines(), 'shared', 'OAuth login required').length).toBe(1); // the initial one
     expect(proxy.child.exitCode).toBeNull();
-  }, 40_000);
+  }, 90_000);
 
   it('the store stays readable by both processes afterwards', async () => {
     expect(await storeStatus()).toBe('found');

@@ -28,7 +28,7 @@ beforeAll(async () => {
   });
   await waitForView(proxy.url, 'hang', (v) => v.state === 'loginRequired');
   await loginViaDaemon(proxy.url, 'hang');
-});
+}, 60_000);
 
 afterAll(async () => {
   await proxy?.stop();
@@ -69,5 +69,5 @@ describe('token endpoint timeout', () => {
     expect(linesFor(lines, 'hang', 'OAuth token refresh succeeded').length).toBe(
       refreshRequests(as.log()).filter((e) => e.status === 200).length,
     );
-  }, 40_000);
+  }, 90_000);
 });

@@ -210,7 +210,7 @@ beforeAll(async () => {
       }
     }),
   );
-}, 150_000);
+}, 200_000);
 
 afterAll(async () => {
   events?.close();

@@ -150,7 +150,7 @@ describe('every invalid config shape', () => {
       expect(result.stderr).not.toMatch(/\n\s+at |node_modules/);
       expect(result.stderr).not.toMatch(/mcpproxy http:\/\//);
     }
-  });
+  }, 90_000);
 
   it('a config path that is a directory, and an empty file, are sentences too', async () => {
     const asDir = join(dir, 'is-a-dir.json');

@@ -86,7 +86,7 @@ beforeAll(async () => {
     ),
   );
   client = await connectMcp(proxy.url);
-}, 60_000);
+}, 90_000);
 
 afterAll(async () => {
   await client?.close();
