@@ -14,6 +14,7 @@ import {
   isAuthenticated,
   logoutThrough,
   serverViews,
+  humanPause,
   startLogin,
   waitForAll,
   type Replica,
@@ -73,7 +74,9 @@ describe('logins across replicas', () => {
       what: 'every server waiting for a login',
     });
 
-    const visit = await followAuthUrl(await startLogin(a, 'srv1'));
+    const authUrl = await startLogin(a, 'srv1');
+    await humanPause();
+    const visit = await followAuthUrl(authUrl);
     expect(visit.callbackStatus).toBe(200);
     const loginSeenInMs = await timeUntil([b, c], 'srv1', isAuthenticated, 'srv1 on B and C');
     console.info(`login through A authenticated on B and C ${loginSeenInMs} ms after the callback`);
@@ -101,7 +104,9 @@ describe('logins across replicas', () => {
     expect(logoutSeenInMs).toBeLessThanOrEqual(2_000);
 
     // A login through C after that works for all again (the registration survived the logout).
-    expect((await followAuthUrl(await startLogin(c, 'srv1'))).callbackStatus).toBe(200);
+    const again = await startLogin(c, 'srv1');
+    await humanPause();
+    expect((await followAuthUrl(again)).callbackStatus).toBe(200);
     expect(await timeUntil([a, b], 'srv1', isAuthenticated, 'srv1 again')).toBeLessThanOrEqual(
       2_000,
     );

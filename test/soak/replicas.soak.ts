@@ -30,6 +30,7 @@ import {
   isAuthenticated,
   readyz,
   serverViews,
+  humanPause,
   startLogin,
   startReplica,
   waitForAll,
@@ -85,7 +86,9 @@ describe('three replicas on one PostgreSQL, full length', () => {
     const seenInMs: number[] = [];
     const runnerInMs: number[] = [];
     for (const name of world.names) {
-      const visit = await followAuthUrl(await startLogin(a, name));
+      const authUrl = await startLogin(a, name);
+      await humanPause();
+      const visit = await followAuthUrl(authUrl);
       expect(visit.callbackStatus).toBe(200);
       const started = Date.now();
       const authenticated = (v: ServerView) => v.name !== name || isAuthenticated(v);
