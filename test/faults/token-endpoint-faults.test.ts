@@ -28,6 +28,7 @@ import {
 } from './support/daemon-api.js';
 import { call, connectMcp, textOf } from './support/mcp-client.js';
 import {
+  attemptStarts,
   describeRefreshes,
   issuedToken,
   linesFor,
@@ -40,8 +41,6 @@ import {
 const TTL_S = 15;
 /** The default `refresh.min_interval_s` (the config below does not set it). */
 const MIN_INTERVAL_MS = 10_000;
-/** One token request checked against a wait (see SLACK in refresh-audit.ts). */
-const ARRIVAL_SLACK_MS = SLACK.tokenRequestMs;
 
 const onRefresh = { grant: 'refresh_token' } as const;
 const AS_OPTIONS: Record<string, OAuthTestServerOptions> = {
@@ -277,10 +276,11 @@ describe('token endpoint faults (real serve process, OAuth test servers)', () =>
     expect(o.failed.result).toBe('failed_server_error');
     expect(o.failed.error).toMatch(/HTTP 503 \(retry after 15s\)/);
     expectDegraded(o.afterFailure, /HTTP 503/);
-    const [failed, next] = refreshRequests(logOf('e503s'));
+    const [failed] = refreshRequests(logOf('e503s'));
+    const [, nextStart] = attemptStarts(logOf('e503s'));
     expect(failed!.status).toBe(503);
-    expect(Date.parse(next!.at) - Date.parse(failed!.at)).toBeGreaterThanOrEqual(
-      15_000 - ARRIVAL_SLACK_MS,
+    expect(nextStart! - Date.parse(failed!.at)).toBeGreaterThanOrEqual(
+      15_000 - SLACK.attemptArrivalMs,
     );
     expect(Date.parse(o.failed.next_retry_at) - Date.parse(failed!.at)).toBeGreaterThanOrEqual(
       14_000,
@@ -336,14 +336,15 @@ describe('token endpoint faults (real serve process, OAuth test servers)', () =>
   it('an already-expired token is refreshed again only after the 10 s minimum interval', () => {
     const o = outcome('expired');
     expect(Date.parse(o.first.expires_at)).toBeLessThanOrEqual(Date.now());
+    expectHonestAndSpaced('expired');
     const [expired, next] = refreshRequests(logOf('expired'));
+    const [expiredStart, nextStart] = attemptStarts(logOf('expired'));
     expect(expired!.injected).toBe('expired_token');
     expect(issuedToken(next!)).toBe(true);
-    expect(Date.parse(next!.at) - Date.parse(expired!.at)).toBeGreaterThanOrEqual(
-      MIN_INTERVAL_MS - ARRIVAL_SLACK_MS,
+    expect(nextStart! - expiredStart!).toBeGreaterThanOrEqual(
+      MIN_INTERVAL_MS - SLACK.attemptArrivalMs,
     );
     expectRecovered(o.recovered);
-    expectHonestAndSpaced('expired');
   });
 
   it('flaky (every 3rd token request fails): each failure backs off, the next success recovers', () => {
