@@ -21,8 +21,10 @@ const ttlS = numberOption('ttl', 300);
 const clockKind = option('clock', 'heap') === 'xstate' ? 'xstate' : 'heap';
 const observer = option('observer', 'on') !== 'off';
 const profileFile = option('profile', '') || undefined;
+const maxWallS = numberOption('max-wall-s', 600);
 
 const HOUR = 3600_000;
+const STEP = 600_000;
 const RSS_TARGET = 100e6;
 const WALL_TARGET_S = 30;
 
@@ -42,10 +44,14 @@ async function main(): Promise<void> {
   const hourly: number[] = [];
   const cpuStart = process.cpuUsage();
   const wallStart = performance.now();
+  let simulatedMs = 0;
   await profiled(profileFile, async () => {
-    for (let done = 0; done < hours * HOUR; done += HOUR) {
-      await fleet.advance(Math.min(HOUR, hours * HOUR - done));
-      hourly.push(performance.now() - wallStart);
+    // Ten simulated minutes at a time, so a run over the wall-time cap stops soon after it.
+    while (simulatedMs < hours * HOUR && performance.now() - wallStart < maxWallS * 1000) {
+      const step = Math.min(STEP, hours * HOUR - simulatedMs);
+      await fleet.advance(step);
+      simulatedMs += step;
+      if (simulatedMs % HOUR === 0) hourly.push(performance.now() - wallStart);
     }
   });
   const wallMs = performance.now() - wallStart;
@@ -63,9 +69,17 @@ async function main(): Promise<void> {
   const healthy = Object.entries(endStates)
     .filter(([state]) => state.startsWith('authenticated'))
     .reduce((n, [, count]) => n + count, 0);
-  const expected = Math.floor((actors * hours * 3600) / (ttlS * 0.8));
+  const simulatedH = simulatedMs / HOUR;
+  const complete = simulatedMs >= hours * HOUR;
+  const expected = Math.floor((actors * simulatedH * 3600) / (ttlS * 0.8));
   const ns = (x: number) => x / 1e6;
   const wallS = wallMs / 1000;
+  // A run stopped by the wall-time cap is projected linearly to the full simulated time.
+  const projectedWallS = complete ? wallS : (wallS * hours) / simulatedH;
+  const projectedCpuS = complete ? cpuS : (cpuS * hours) / simulatedH;
+  const partial = complete
+    ? ''
+    : ` (projected: ${fixed(simulatedH, 2)} h simulated in ${fixed(wallS, 0)} s before the ${maxWallS} s cap)`;
   const scaled = actors === 1000 && hours === 24 && ttlS === 300;
 
   await saveResult(
@@ -85,21 +99,27 @@ async function main(): Promise<void> {
       ],
       targets: [
         {
-          figure: `process RSS with ${actors} actors (after ${hours} h)`,
+          figure: `RSS of ${actors} actors (growth from before spawning to after the run)`,
           target: '< 100 MB',
-          value: mb(after.rss),
-          met: scaled ? after.rss < RSS_TARGET : null,
+          value: mb(after.rss - before.rss),
+          met: scaled ? after.rss - before.rss < RSS_TARGET : null,
         },
         {
           figure: `wall time for ${hours} simulated hours`,
           target: '< 30 s',
-          value: `${fixed(wallS, 1)} s`,
-          met: scaled ? wallS < WALL_TARGET_S : null,
+          value: `${fixed(projectedWallS, 1)} s${partial}`,
+          met: scaled ? projectedWallS < WALL_TARGET_S : null,
         },
         {
           figure: `CPU time for ${hours} simulated hours (user + system)`,
           target: '–',
-          value: `${fixed(cpuS, 1)} s`,
+          value: `${fixed(projectedCpuS, 1)} s${complete ? '' : ' (projected)'}`,
+          met: null,
+        },
+        {
+          figure: 'process RSS after the run (Node + tsx + modules + actors)',
+          target: '–',
+          value: mb(after.rss),
           met: null,
         },
         {
@@ -133,7 +153,7 @@ async function main(): Promise<void> {
               mb(spawned.external + spawned.arrayBuffers),
             ],
             [
-              `after ${hours} simulated hours`,
+              `after ${fixed(simulatedH, 2)} simulated hours`,
               mb(after.rss),
               mb(after.heapUsed),
               mb(after.external + after.arrayBuffers),

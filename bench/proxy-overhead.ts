@@ -14,6 +14,7 @@ import { startProxy, waitFor } from '../test/helpers/proxy-process.js';
 import { commandLine, numberOption } from './lib/args.js';
 import { LoadSampler } from './lib/machine.js';
 import { startMcpHub } from './lib/mcp-hub.js';
+import { processCpuMs } from './lib/proc-cpu.js';
 import { startChild } from './lib/processes.js';
 import { newResult, saveResult, type Table } from './lib/report.js';
 import { fixed, median, ms, ratio, spread, summarize } from './lib/stats.js';
@@ -29,11 +30,16 @@ interface Target {
   name: Contender;
   connect(): Transport;
   tool: string;
+  /** The process between client and upstream (none for direct). */
+  pid: number | null;
 }
 
 interface Sample {
   latencies: number[];
   callsPerSecond: number;
+  /** CPU ms per call of the intermediary (NaN for direct) and of the upstream. */
+  proxyCpu: number;
+  upstreamCpu: number;
 }
 
 const message = 'x'.repeat(payloadBytes);
@@ -61,11 +67,15 @@ async function call(client: Client, tool: string): Promise<void> {
 /** Every client calls in a loop for `ms` milliseconds; answers latencies and throughput. */
 async function measure(
   pool: Client[],
-  tool: string,
+  target: Target,
+  upstreamPid: number,
   durationMs: number,
   record: boolean,
 ): Promise<Sample> {
+  const { tool } = target;
   const latencies: number[] = [];
+  const proxyCpu0 = target.pid === null ? NaN : processCpuMs(target.pid);
+  const upstreamCpu0 = processCpuMs(upstreamPid);
   const start = performance.now();
   const deadline = start + durationMs;
   let calls = 0;
@@ -79,7 +89,12 @@ async function measure(
       }
     }),
   );
-  return { latencies, callsPerSecond: (calls * 1000) / (performance.now() - start) };
+  return {
+    latencies,
+    callsPerSecond: (calls * 1000) / (performance.now() - start),
+    proxyCpu: target.pid === null ? NaN : (processCpuMs(target.pid) - proxyCpu0) / calls,
+    upstreamCpu: (processCpuMs(upstreamPid) - upstreamCpu0) / calls,
+  };
 }
 
 async function main(): Promise<void> {
@@ -114,16 +129,19 @@ async function main(): Promise<void> {
       {
         name: 'direct',
         tool: 'echo',
+        pid: null,
         connect: () => new StreamableHTTPClientTransport(new URL(upstreamUrl)),
       },
       {
         name: 'mcpproxy',
         tool: 'up__echo',
+        pid: proxy.pid,
         connect: () => new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp`)),
       },
       {
         name: 'mcp-hub',
         tool: 'up__echo',
+        pid: hub.pid,
         connect: () => new SSEClientTransport(new URL(hub.sseUrl)),
       },
     ];
@@ -135,7 +153,7 @@ async function main(): Promise<void> {
         if (!tools.includes(target.tool))
           throw new Error(`${target.name} offers ${tools.join(', ')}, not ${target.tool}`);
         pools.set(`${target.name}/${c}`, pool);
-        await measure(pool, target.tool, 500, false); // warm-up (JIT, connections)
+        await measure(pool, target, upstream.pid, 500, false); // warm-up (JIT, connections)
       }
     }
     for (let round = 0; round < rounds; round++) {
@@ -144,7 +162,7 @@ async function main(): Promise<void> {
         const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
         for (const target of order) {
           const key = `${target.name}/${c}`;
-          const sample = await measure(pools.get(key)!, target.tool, seconds * 1000, true);
+          const sample = await measure(pools.get(key)!, target, upstream.pid, seconds * 1000, true);
           samples.set(key, [...(samples.get(key) ?? []), sample]);
           console.log(
             `round ${round + 1} c=${c} ${target.name}: ${fixed(sample.callsPerSecond, 0)} calls/s, p50 ${ms(summarize(sample.latencies).p50)}`,
@@ -164,7 +182,9 @@ async function main(): Promise<void> {
     const latency = summarize(runs.flatMap((s) => s.latencies));
     const rates = runs.map((s) => s.callsPerSecond);
     const p50s = runs.map((s) => summarize(s.latencies).p50);
-    return { latency, rates, rate: median(rates), p50s };
+    const proxyCpu = median(runs.map((s) => s.proxyCpu));
+    const upstreamCpu = median(runs.map((s) => s.upstreamCpu));
+    return { latency, rates, rate: median(rates), p50s, proxyCpu, upstreamCpu };
   };
   const tables: Table[] = CONCURRENCY.map((c) => {
     const direct = stat('direct', c);
@@ -180,6 +200,8 @@ async function main(): Promise<void> {
         'p50 ÷ direct',
         'p99 ÷ direct',
         'calls/s ÷ direct',
+        'CPU/call in between',
+        'CPU/call upstream',
       ],
       rows: CONTENDERS.map((name) => {
         const s = stat(name, c);
@@ -193,6 +215,8 @@ async function main(): Promise<void> {
           ratio(s.latency.p50 / direct.latency.p50),
           ratio(s.latency.p99 / direct.latency.p99),
           ratio(s.rate / direct.rate),
+          Number.isNaN(s.proxyCpu) ? '–' : ms(s.proxyCpu),
+          ms(s.upstreamCpu),
         ];
       }),
     };
@@ -213,7 +237,9 @@ async function main(): Promise<void> {
           `${payloadBytes}-byte message; it speaks Streamable HTTP to the upstream and to mcpproxy, and SSE to mcp-hub, whose client ` +
           'endpoint (4.2.1) is SSE only. Every result is checked to be the message.',
         `Each round measures every path at concurrency 1 and 32 for ${seconds} s (after a 0.5 s warm-up per pool), in an order ` +
-          'rotated every round. Latencies are pooled over the rounds for p50/p99; calls/s is the median of the rounds.',
+          'rotated every round. Latencies are pooled over the rounds for p50/p99; calls/s is the median of the rounds. ' +
+          'CPU per call (user + system from /proc, median of the rounds) is given for the process in between and for the ' +
+          'upstream: it is far less disturbed by the background load than latency.',
       ],
       targets: [
         {

@@ -23,7 +23,14 @@ function echoServer(): McpServer {
 }
 
 const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
+/** HTTP requests by method since start (`GET /__stats`): what each path costs the upstream. */
+const stats: Record<string, number> = {};
 const app = new Hono();
+app.get('/__stats', (c) => c.json(stats));
+app.use('/mcp', async (c, next) => {
+  stats[c.req.method] = (stats[c.req.method] ?? 0) + 1;
+  await next();
+});
 app.all('/mcp', async (c) => {
   const id = c.req.header('mcp-session-id');
   const existing = id === undefined ? undefined : sessions.get(id);

@@ -10,6 +10,8 @@ import { machineInfo, type MachineInfo } from './machine.js';
 export const REPO = join(import.meta.dirname, '..', '..');
 const RESULTS = join(REPO, 'bench', 'results');
 const DOC = join(REPO, 'docs', 'benchmarks.md');
+/** Hand-written analysis (profiles, causes, fixes) placed after the summary. */
+const FINDINGS = join(REPO, 'bench', 'findings.md');
 
 /** One target line of the summary table. */
 export interface TargetLine {
@@ -104,8 +106,9 @@ function section(result: BenchResult): string {
 const INTRO = `# Benchmarks
 
 Figures of the benchmarks in \`bench/\`, written by the benchmarks themselves (do not edit by
-hand). Run all of them with \`npm run bench\`, or one alone with \`npx tsx bench/<name>.ts\`;
-each run updates its own section below and the summary. Benchmarks are never part of
+hand: the figures come from \`bench/results/*.json\`, the analysis from \`bench/findings.md\`).
+Run all of them with \`npm run bench\`, or one alone with \`npx tsx bench/<name>.ts\`; each run
+updates its own section below and the summary. Benchmarks are never part of
 \`npm test\`: tests assert behaviour, these files hold the timings.
 
 The machine is shared: other engineers run test suites on it while benchmarks run, so each
@@ -126,6 +129,7 @@ export async function renderDocument(): Promise<string> {
     ),
   };
   const pending = ORDER.filter((name) => !results.some((r) => r.name === name));
+  const findings = await readFile(FINDINGS, 'utf8').catch(() => '');
   return [
     INTRO,
     '## Summary',
@@ -133,6 +137,7 @@ export async function renderDocument(): Promise<string> {
     markdownTable(summary),
     '',
     ...(pending.length ? [`Not run yet: ${pending.join(', ')}.`, ''] : []),
+    ...(findings ? [findings.trim(), ''] : []),
     ...results.map(section),
   ].join('\n');
 }
