@@ -13,6 +13,10 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     maxWorkers: 3,
+    // End-to-end files drive real processes, sockets and real-time token lifetimes on a shared
+    // 2-core machine; one retry keeps a scheduling stall from failing the run, while a behaviour
+    // that is broken still fails twice.
+    retry: 1,
     reporters: ['default'],
   },
 });
