@@ -5,6 +5,7 @@
  */
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import { machineInfo, type MachineInfo } from './machine.js';
 
 export const REPO = join(import.meta.dirname, '..', '..');
@@ -153,12 +154,18 @@ async function loadResults(): Promise<BenchResult[]> {
   return results.sort((a, b) => rank(a.name) - rank(b.name));
 }
 
+/** Writes `text` to `file` in the repository's Prettier style (so `prettier --check .` passes). */
+async function writePretty(file: string, text: string): Promise<void> {
+  const options = (await resolveConfig(file)) ?? {};
+  await writeFile(file, await format(text, { ...options, filepath: file }));
+}
+
 /** Prints `result` as tables, saves it and re-renders docs/benchmarks.md. */
 export async function saveResult(result: BenchResult): Promise<void> {
   printResult(result);
   await mkdir(RESULTS, { recursive: true });
-  await writeFile(join(RESULTS, `${result.name}.json`), JSON.stringify(result, null, 2) + '\n');
-  await writeFile(DOC, await renderDocument());
+  await writePretty(join(RESULTS, `${result.name}.json`), JSON.stringify(result));
+  await writePretty(DOC, await renderDocument());
   console.log(`\nwrote bench/results/${result.name}.json and docs/benchmarks.md`);
 }
 
