@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOAuthTestServer, type OAuthTestServer } from '../oauthserver/index.js';
 import { startProxy, type ProxyProcess } from '../helpers/proxy-process.js';
-import { loginViaDaemon, waitForView } from './support/daemon-api.js';
+import { loginViaDaemon, waitForView, STARTUP_MS } from './support/daemon-api.js';
 import { inFlightAt, runLoad, type LoadResult } from './support/load-driver.js';
 import { refreshRequests, issuedToken } from './support/refresh-audit.js';
 
@@ -22,6 +22,7 @@ beforeAll(async () => {
   // 10 s tokens refreshed at half their lifetime: every ~5 s, the old token valid 5 s longer.
   as = await startOAuthTestServer({ accessTokenTtlS: 10, rotateRefreshTokens: true });
   proxy = await startProxy({
+    timeoutMs: STARTUP_MS,
     logLevel: 'info',
     config: {
       refresh: { min_interval_s: 1, threshold: 0.5 },

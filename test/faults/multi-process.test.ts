@@ -9,7 +9,7 @@ import { startProxy, type ProxyProcess } from '../helpers/proxy-process.js';
 import { makeTmpDir, removeTmpDir } from '../helpers/tmp-dir.js';
 import { serverKey } from '../../services/server-key.js';
 import { loadEncryptionKey, openLmdbStore } from '../../services/token-store/index.js';
-import { isAuthenticated, serverView, waitForView } from './support/daemon-api.js';
+import { isAuthenticated, serverView, waitForView, STARTUP_MS } from './support/daemon-api.js';
 import { linesFor, refreshRequests } from './support/refresh-audit.js';
 import { standaloneLogin } from './support/standalone-login.js';
 
@@ -22,6 +22,7 @@ beforeAll(async () => {
   dir = await makeTmpDir('mcpproxy-multi-');
   as = await startOAuthTestServer({ accessTokenTtlS: 3, rotateRefreshTokens: true });
   proxy = await startProxy({
+    timeoutMs: STARTUP_MS,
     dataDir: dir,
     logLevel: 'info',
     config: {

@@ -25,6 +25,7 @@ import {
   serverView,
   waitForView,
   type EventLog,
+  STARTUP_MS,
 } from './support/daemon-api.js';
 import { call, connectMcp, textOf } from './support/mcp-client.js';
 import {
@@ -192,7 +193,7 @@ beforeAll(async () => {
   const mcpServers = Object.fromEntries(
     Object.entries(urls).map(([name, url]) => [name, { url, protocol: 'http' }]),
   );
-  proxy = await startProxy({ config: { mcpServers }, logLevel: 'info' });
+  proxy = await startProxy({ timeoutMs: STARTUP_MS, config: { mcpServers }, logLevel: 'info' });
   events = await recordEvents(proxy.url);
   await Promise.all(
     Object.keys(urls).map(async (name) => {

@@ -14,6 +14,7 @@ import { tmpDirs } from '../helpers/tmp-dir.js';
 import { serverKey } from '../../services/server-key.js';
 import { openLmdbStore } from '../../services/token-store/index.js';
 import { isAuthenticated, loginViaDaemon, waitForView } from '../faults/support/daemon-api.js';
+import { STARTUP_MS } from '../faults/support/daemon-api.js';
 
 const dirs = tmpDirs('mcpproxy-at-rest-');
 /** Each test starts `serve` or `auth` up to four times: bounded generously for a busy machine. */
@@ -38,7 +39,13 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 /** Logs `vault` in through a daemon on `dataDir` (`env` for its key), then stops it. */
 async function loginOnce(dataDir: string, env: Record<string, string> = {}) {
-  const proxy = await startProxy({ config: config(), dataDir, env, logLevel: 'info' });
+  const proxy = await startProxy({
+    timeoutMs: STARTUP_MS,
+    config: config(),
+    dataDir,
+    env,
+    logLevel: 'info',
+  });
   try {
     await waitForView(proxy.url, 'vault', (v) => v.state === 'loginRequired');
     await loginViaDaemon(proxy.url, 'vault');
@@ -66,6 +73,7 @@ describe('the key file of a first run', () => {
       const home = await dirs.make();
       const dataDir = join(home, 'fresh');
       const proxy = await startProxy({
+        timeoutMs: STARTUP_MS,
         config: config(),
         dataDir: home,
         args: ['--data-dir', dataDir],
@@ -127,7 +135,12 @@ describe('$MCPPROXY_ENCRYPTION_KEY', () => {
       const tokens = await storedTokens(dataDir, Buffer.from(envKey, 'hex'));
 
       // Without the variable a new key file is made: the record cannot be opened with it.
-      const wrong = await startProxy({ config: config(), dataDir, logLevel: 'info' });
+      const wrong = await startProxy({
+        timeoutMs: STARTUP_MS,
+        config: config(),
+        dataDir,
+        logLevel: 'info',
+      });
       try {
         const view = await waitForView(wrong.url, 'vault', (v) => v.state === 'loginRequired');
         expect(view.oauth_status).toBe('error');
@@ -157,6 +170,7 @@ describe('$MCPPROXY_ENCRYPTION_KEY', () => {
 
       // The record was left alone: the right key opens it again, no login needed.
       const right = await startProxy({
+        timeoutMs: STARTUP_MS,
         config: config(),
         dataDir,
         env: { MCPPROXY_ENCRYPTION_KEY: envKey },
@@ -179,7 +193,7 @@ describe('$MCPPROXY_ENCRYPTION_KEY', () => {
           const configPath = await writeConfig(dataDir, config());
           const result = await runCli(['serve', '--data-dir', dataDir, '--config', configPath], {
             env: { MCPPROXY_ENCRYPTION_KEY: value },
-            timeoutMs: 20_000,
+            timeoutMs: 60_000,
           });
           return { value, result };
         }),
@@ -203,7 +217,7 @@ describe('$MCPPROXY_ENCRYPTION_KEY', () => {
       await writeFile(join(dataDir, 'mcpproxy.key'), 'not a key\n', { mode: 0o600 });
       const configPath = await writeConfig(dataDir, config());
       const result = await runCli(['serve', '--data-dir', dataDir, '--config', configPath], {
-        timeoutMs: 20_000,
+        timeoutMs: 60_000,
       });
       expect(result.code).not.toBe(0);
       expect(result.stderr).toMatch(/mcpproxy\.key is malformed/);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy, type ProxyProcess } from '../helpers/proxy-process.js';
 import { serverView, waitForView } from '../faults/support/daemon-api.js';
 import { startHostileAs, type HostileAs, type HostileAsOptions } from './support/hostile-as.js';
+import { STARTUP_MS } from '../faults/support/daemon-api.js';
 
 const VARIANTS: Record<string, HostileAsOptions> = {
   issuer: { metadata: { issuer: 'https://login.example.test' } },
@@ -30,7 +31,7 @@ beforeAll(async () => {
   const mcpServers = Object.fromEntries(
     [...hostile].map(([name, as]) => [name, { url: as.mcpUrl, protocol: 'http', oauth: {} }]),
   );
-  proxy = await startProxy({ config: { mcpServers }, logLevel: 'info' });
+  proxy = await startProxy({ timeoutMs: STARTUP_MS, config: { mcpServers }, logLevel: 'info' });
   await Promise.all(
     [...hostile.keys()].map((n) => waitForView(proxy.url, n, (v) => v.state === 'loginRequired')),
   );

@@ -138,7 +138,7 @@ describe('every invalid config shape', () => {
         const path = await write(`serve-${label}`, content);
         const dataDir = join(dir, `data-${i}`);
         const result = await runCli(['serve', '--config', path, '--data-dir', dataDir], {
-          timeoutMs: 20_000,
+          timeoutMs: 60_000,
         });
         return { label, path, says, result };
       }),

@@ -10,12 +10,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy, type ProxyProcess } from '../helpers/proxy-process.js';
 import { chunked, frame, rawRequest, type RawAnswer } from './support/raw-http.js';
+import { STARTUP_MS } from '../faults/support/daemon-api.js';
 
 let proxy: ProxyProcess;
 let port: number;
 
 beforeAll(async () => {
   proxy = await startProxy({
+    timeoutMs: STARTUP_MS,
     logLevel: 'info',
     config: {
       mcpServers: {

@@ -11,6 +11,7 @@ import { startProxy, type ProxyProcess } from '../helpers/proxy-process.js';
 import { serverView, waitForView } from '../faults/support/daemon-api.js';
 import { call, connectMcp, textOf } from '../faults/support/mcp-client.js';
 import { startHostileMcp, type HostileMcp } from './support/hostile-mcp.js';
+import { STARTUP_MS } from '../faults/support/daemon-api.js';
 
 const echo = (name: string) => ({
   name,
@@ -79,7 +80,7 @@ beforeAll(async () => {
   const mcpServers = Object.fromEntries(
     [...servers].map(([n, s]) => [n, { url: s.url, protocol: 'http' }]),
   );
-  proxy = await startProxy({ config: { mcpServers }, logLevel: 'info' });
+  proxy = await startProxy({ timeoutMs: STARTUP_MS, config: { mcpServers }, logLevel: 'info' });
   await Promise.all(
     [...servers.keys()].map((n) =>
       waitForView(proxy.url, n, (v) => !v.state.startsWith('connecting'), { timeoutMs: 30_000 }),

@@ -26,6 +26,7 @@ import {
   spacing,
 } from '../faults/support/refresh-audit.js';
 import { report } from './support/report.js';
+import { STARTUP_MS } from '../faults/support/daemon-api.js';
 
 const REFRESHES = 100;
 let as: OAuthTestServer;
@@ -36,6 +37,7 @@ let started: number;
 beforeAll(async () => {
   as = await startOAuthTestServer({ accessTokenTtlS: 12, rotateRefreshTokens: true });
   proxy = await startProxy({
+    timeoutMs: STARTUP_MS,
     logLevel: 'info',
     config: { mcpServers: { flaky: { url: as.mcpUrl, protocol: 'http' } } },
   });

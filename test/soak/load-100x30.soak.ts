@@ -9,6 +9,7 @@ import { loginViaDaemon, waitForView } from '../faults/support/daemon-api.js';
 import { inFlightAt, runLoad, type LoadResult } from '../faults/support/load-driver.js';
 import { issuedToken, refreshRequests } from '../faults/support/refresh-audit.js';
 import { report } from './support/report.js';
+import { STARTUP_MS } from '../faults/support/daemon-api.js';
 
 const CLIENTS = 100;
 const DURATION_MS = 30_000;
@@ -20,6 +21,7 @@ let windowStart: number;
 beforeAll(async () => {
   as = await startOAuthTestServer({ accessTokenTtlS: 10, rotateRefreshTokens: true });
   proxy = await startProxy({
+    timeoutMs: STARTUP_MS,
     logLevel: 'info',
     config: {
       refresh: { min_interval_s: 1, threshold: 0.5 },

@@ -22,6 +22,7 @@ import {
   spacing,
 } from '../faults/support/refresh-audit.js';
 import { report } from './support/report.js';
+import { STARTUP_MS } from '../faults/support/daemon-api.js';
 
 let hang: OAuthTestServer;
 let slow: OAuthTestServer;
@@ -33,6 +34,7 @@ beforeAll(async () => {
   hang = await startOAuthTestServer({ accessTokenTtlS: 80, rotateRefreshTokens: true });
   slow = await startOAuthTestServer({ accessTokenTtlS: 120, rotateRefreshTokens: true });
   proxy = await startProxy({
+    timeoutMs: STARTUP_MS,
     logLevel: 'info',
     config: {
       refresh: { threshold: 0.25 },

@@ -15,7 +15,13 @@ import type { OAuthTestServer, RequestLogEntry } from '../../oauthserver/index.j
 import { startProxy, type ProxyProcess } from '../../helpers/proxy-process.js';
 import { serverKey } from '../../../services/server-key.js';
 import { loadEncryptionKey, openLmdbStore } from '../../../services/token-store/index.js';
-import { isAuthenticated, loginViaDaemon, serverView, waitForView } from './daemon-api.js';
+import {
+  isAuthenticated,
+  loginViaDaemon,
+  serverView,
+  waitForView,
+  STARTUP_MS,
+} from './daemon-api.js';
 
 export interface CrashCycle {
   index: number;
@@ -98,6 +104,7 @@ function lastIssuedRefresh(log: RequestLogEntry[]): string | null {
 /** Logs in once through a daemon so the data dir holds a token, then stops it. */
 export async function seedLogin(options: { as: OAuthTestServer; dataDir: string; name: string }) {
   const proxy = await startProxy({
+    timeoutMs: STARTUP_MS,
     config: crashConfig(options.name, options.as.mcpUrl),
     dataDir: options.dataDir,
     logLevel: 'info',
@@ -135,7 +142,12 @@ export async function runCrashCycles(options: CrashCycleOptions): Promise<CrashC
       logins: 0,
     };
     try {
-      proxy = await startProxy({ config: crashConfig(name, as.mcpUrl), dataDir, logLevel: 'info' });
+      proxy = await startProxy({
+        timeoutMs: STARTUP_MS,
+        config: crashConfig(name, as.mcpUrl),
+        dataDir,
+        logLevel: 'info',
+      });
       if (lostBefore) {
         const parked = await waitForView(
           proxy.url,

@@ -30,7 +30,7 @@ export async function waitForView(
         last = await serverView(baseUrl, name);
         return accept(last) ? last : null;
       },
-      { timeoutMs: options.timeoutMs ?? 20_000, intervalMs: 100, what: options.what ?? name },
+      { timeoutMs: options.timeoutMs ?? 45_000, intervalMs: 100, what: options.what ?? name },
     );
   } catch (error) {
     throw new Error(`${(error as Error).message}; last view: ${JSON.stringify(last)}`);
@@ -87,3 +87,9 @@ export async function recordEvents(baseUrl: string): Promise<EventLog> {
     close: () => controller.abort(),
   };
 }
+
+/**
+ * How long a `serve` child may take to listen: generous, because the machine is shared and
+ * under a full test run its load average can exceed 20 on 2 cores.
+ */
+export const STARTUP_MS = 90_000;
