@@ -31,7 +31,7 @@ beforeAll(async () => {
     },
   });
   await waitForView(proxy.url, 'shared', (v) => v.state === 'loginRequired');
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await proxy?.stop();

@@ -35,7 +35,7 @@ beforeAll(async () => {
   await Promise.all(
     [...hostile.keys()].map((n) => waitForView(proxy.url, n, (v) => v.state === 'loginRequired')),
   );
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await proxy?.stop();

@@ -26,7 +26,7 @@ beforeAll(async () => {
     },
   });
   port = Number(new URL(proxy.url).port);
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await proxy?.stop();
 });

@@ -87,7 +87,7 @@ beforeAll(async () => {
     ),
   );
   client = await connectMcp(proxy.url);
-}, 90_000);
+}, 120_000);
 
 afterAll(async () => {
   await client?.close();
