@@ -34,12 +34,21 @@ describe.concurrent('proactive refresh with rotation', { timeout: 150_000 }, () 
     const soakStart = new Date().toISOString();
 
     const failures: string[] = [];
+    const retried: string[] = [];
     const states = new Set<string>();
     let calls = 0;
     const end = Date.now() + SOAK_MS;
     while (Date.now() < end) {
       const message = `call ${calls}`;
-      const outcome = await callTool(client, 'oauth__echo', { message });
+      let outcome = await callTool(client, 'oauth__echo', { message });
+      // A call that leaves in the last instant of a token's life (a 3 s token is refreshed
+      // 0.6 s before expiry; a heavily loaded machine can be that late) is answered "try again
+      // shortly" while the proxy refreshes. Retried once, rarely (asserted below).
+      if (outcome.isError && outcome.text.includes('try again shortly')) {
+        retried.push(`${message}: ${outcome.text}`);
+        await new Promise((r) => setTimeout(r, 1_000));
+        outcome = await callTool(client, 'oauth__echo', { message });
+      }
       if (outcome.isError || outcome.text !== message) failures.push(`${message}: ${outcome.text}`);
       states.add((await serverView(proxy.url, 'oauth')).state.split('.')[0]!);
       calls += 1;
@@ -48,6 +57,7 @@ describe.concurrent('proactive refresh with rotation', { timeout: 150_000 }, () 
     await client.close();
 
     expect(failures).toEqual([]);
+    expect(retried.length, retried.join('\n')).toBeLessThanOrEqual(2);
     expect(calls).toBeGreaterThan(40);
     expect([...states].sort()).toEqual(['authenticated']);
 
