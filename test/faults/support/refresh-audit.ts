@@ -7,13 +7,16 @@
 import type { RequestLogEntry } from '../../oauthserver/index.js';
 
 /**
- * Tolerances of spacing checks, each with its reason. The proxy schedules attempts exactly on
- * its own timers; what the checks see is shifted by:
- * - proxy log times: wall clock, while timers run on the monotonic clock (NTP slews the wall
- *   clock, a busy VM may step it);
+ * Tolerances of spacing checks, each with its reason. The proxy schedules every attempt at least
+ * `min_interval_s` after the previous one began (its `lastAttemptAt`); what the checks see is
+ * shifted by:
+ * - proxy log times: the "attempt" line is written when the actor's new snapshot is observed,
+ *   after the transition's other work (starting the refresh actor, stopping timers), and in wall
+ *   clock while timers run on the monotonic clock; a GC pause or a busy CPU moves one line by
+ *   tens of ms;
  * - AS arrival of an attempt: the proxy's own work before the first request (budget, lease write,
- *   store read) varies from attempt to attempt, by up to a few hundred ms on a saturated machine;
- * Observed worst cases (flaky soak at load average 20 on 2 cores): 16 ms and 345 ms.
+ *   store read) varies from attempt to attempt, by up to a few hundred ms on a saturated machine.
+ * Observed worst cases (flaky soaks at load average 20-24 on 2 cores): 39 ms and 345 ms.
  */
 export const SLACK = { proxyClockMs: 50, attemptArrivalMs: 500 } as const;
 
