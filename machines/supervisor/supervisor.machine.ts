@@ -61,6 +61,20 @@ export const supervisorMachine = setup({
     noServers: ({ context }) => context.loading.length === 0,
     lastLoad: ({ context }, params: { name: string }) =>
       context.loading.length === 1 && context.loading[0] === params.name,
+    /** Only a changed issuer can change who shares an AS: every other refresh skips the retune. */
+    issuerChanged: ({ context, event }) => {
+      if (event.type === 'store.saved') {
+        return event.name in context.children && context.issuers[event.name] !== issuerOf(event.record);
+      }
+      if (event.type === 'store.changed') {
+        const issuer = issuerOf(event.record);
+        return Object.entries(context.specs).some(
+          ([name, spec]) =>
+            spec.serverKey === event.serverKey && name in context.children && context.issuers[name] !== issuer,
+        );
+      }
+      return false;
+    },
   },
   actions: {
     requestLoads: enqueueActions(({ enqueue }, params: { specs: ServerSpec[] }) => {
@@ -246,9 +260,15 @@ export const supervisorMachine = setup({
         ],
         'token.issued': { actions: 'forwardToStore' },
         'token.cleared': { actions: 'forwardToStore' },
-        'store.saved': { actions: ['answerChild', 'noteIssuer', 'retuneJitter'] },
+        'store.saved': [
+          { guard: 'issuerChanged', actions: ['answerChild', 'noteIssuer', 'retuneJitter'] },
+          { actions: 'answerChild' },
+        ],
         'store.save_failed': { actions: 'answerChild' },
-        'store.changed': { actions: ['forwardChange', 'noteIssuer', 'retuneJitter'] },
+        'store.changed': [
+          { guard: 'issuerChanged', actions: ['forwardChange', 'noteIssuer', 'retuneJitter'] },
+          { actions: 'forwardChange' },
+        ],
       },
     },
     running: {
@@ -258,9 +278,15 @@ export const supervisorMachine = setup({
         },
         'token.issued': { actions: 'forwardToStore' },
         'token.cleared': { actions: 'forwardToStore' },
-        'store.saved': { actions: ['answerChild', 'noteIssuer', 'retuneJitter'] },
+        'store.saved': [
+          { guard: 'issuerChanged', actions: ['answerChild', 'noteIssuer', 'retuneJitter'] },
+          { actions: 'answerChild' },
+        ],
         'store.save_failed': { actions: 'answerChild' },
-        'store.changed': { actions: ['forwardChange', 'noteIssuer', 'retuneJitter'] },
+        'store.changed': [
+          { guard: 'issuerChanged', actions: ['forwardChange', 'noteIssuer', 'retuneJitter'] },
+          { actions: 'forwardChange' },
+        ],
         'config.updated': {
           actions: [
             { type: 'applyConfig', params: ({ event }) => ({ servers: event.servers }) },
