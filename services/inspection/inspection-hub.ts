@@ -2,11 +2,13 @@
  * @module The inspection hub: plugged into the supervisor's `inspect` option, it turns every
  * inspection event of every actor into a JSON-safe, sanitised message, fans it out to
  * subscribers (the `/api/v1/inspect` SSE streams), and remembers the latest snapshot of each live
- * actor and the recent messages for late subscribers.
+ * actor and the recent messages for late subscribers. Sanitising is done when a message is read:
+ * with nobody subscribed (the usual case) an event costs a reference, not a deep copy of the
+ * actor's context (for the supervisor, of every server).
  */
 import type { ActorRefLike, InspectionEvent } from 'xstate';
 import type { ActorMessage, InspectionMessage, InspectedSnapshotJson } from './inspection.types.js';
-import { actorIds, currentSnapshot, snapshotJson } from './messages.js';
+import { actorIds, snapshotJson } from './messages.js';
 import { sanitizeEvent } from './sanitize.js';
 
 export interface InspectionHubOptions {
@@ -35,7 +37,21 @@ interface Tracked {
   ref: ActorRefLike;
   rootId: string;
   announced: boolean;
-  latest?: InspectedSnapshotJson;
+  /** The latest snapshot, sanitised on first read (snapshots are immutable). */
+  latest?: () => InspectedSnapshotJson | undefined;
+}
+
+/** `make()` run once, on first call. */
+function lazy<T>(make: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = make();
+      done = true;
+    }
+    return value;
+  };
 }
 
 /** Creates an inspection hub. */
@@ -45,18 +61,20 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
   const now = options.now ?? Date.now;
   const actors = new Map<string, Tracked>();
   const listeners = new Set<(message: InspectionMessage) => void>();
-  const history: InspectionMessage[] = [];
+  const history: Array<() => InspectionMessage> = [];
 
   const createdAt = () => new Date(now()).toISOString();
 
-  function publish(message: InspectionMessage, keep: boolean): void {
+  function publish(message: () => InspectionMessage, keep: boolean): void {
     if (keep) {
       history.push(message);
       if (history.length > maxEvents) history.splice(0, history.length - maxEvents);
     }
+    if (listeners.size === 0) return;
+    const built = message();
     for (const listener of listeners) {
       try {
-        listener(message);
+        listener(built);
       } catch {
         // A broken subscriber must not stop the others, nor the actor being inspected.
       }
@@ -64,7 +82,7 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
   }
 
   function actorMessage(t: Tracked): ActorMessage {
-    const snapshot = t.latest ?? { status: 'active' };
+    const snapshot = t.latest?.() ?? { status: 'active' };
     return {
       type: '@xstate.actor',
       ...actorIds(t.ref),
@@ -89,8 +107,21 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
     const t = track(ref, rootId);
     if (!t.announced) {
       t.announced = true;
-      t.latest = currentSnapshot(ref);
-      publish(actorMessage(t), false);
+      const raw = rawSnapshot(ref);
+      const latest = lazy(() => snapshotJson(raw));
+      t.latest = latest;
+      const ids = actorIds(ref);
+      const at = createdAt();
+      publish(
+        lazy(() => ({
+          type: '@xstate.actor' as const,
+          ...ids,
+          rootId,
+          snapshot: latest() ?? { status: 'active' },
+          createdAt: at,
+        })),
+        false,
+      );
     }
     return t;
   }
@@ -108,16 +139,28 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
       case '@xstate.event': {
         announced(actorRef, rootId);
         const sourceId = event.sourceRef?.sessionId;
-        const message = { type: event.type, ...base(), event: sanitizeEvent(event.event) };
-        publish(sourceId ? { ...message, sourceId } : message, true);
+        const head = { type: event.type, ...base() };
+        publish(
+          lazy(() => ({
+            ...head,
+            event: sanitizeEvent(event.event),
+            ...(sourceId ? { sourceId } : {}),
+          })),
+          true,
+        );
         return;
       }
       case '@xstate.snapshot': {
         const t = announced(actorRef, rootId);
-        const snapshot = snapshotJson(event.snapshot) ?? { status: 'active' };
+        const raw = event.snapshot;
+        const snapshot = lazy(() => snapshotJson(raw) ?? { status: 'active' });
         t.latest = snapshot;
-        publish({ type: event.type, ...base(), event: sanitizeEvent(event.event), snapshot }, true);
-        if (snapshot.status !== 'active') actors.delete(actorRef.sessionId);
+        const head = { type: event.type, ...base() };
+        publish(
+          lazy(() => ({ ...head, event: sanitizeEvent(event.event), snapshot: snapshot() })),
+          true,
+        );
+        if (statusOf(raw) !== 'active') actors.delete(actorRef.sessionId);
         return;
       }
       default:
@@ -139,9 +182,24 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
       return () => void listeners.delete(listener);
     },
     current: () => [...actors.values()].filter((t) => t.announced).map(actorMessage),
-    recent: () => [...history],
+    recent: () => history.map((message) => message()),
     get size() {
       return listeners.size;
     },
   };
+}
+
+/** The snapshot of `ref` now (an actor still being constructed has none). */
+function rawSnapshot(ref: ActorRefLike): unknown {
+  try {
+    return ref.getSnapshot();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The status `snapshotJson` would report, without sanitising anything. */
+function statusOf(snapshot: unknown): string {
+  const status = (snapshot as { status?: unknown } | null)?.status;
+  return typeof status === 'string' ? status : 'active';
 }
