@@ -17,7 +17,9 @@ let cycles: CrashCycle[];
 
 beforeAll(async () => {
   dir = await makeTmpDir('mcpproxy-crash-');
-  as = await startOAuthTestServer({ accessTokenTtlS: 2, rotateRefreshTokens: true });
+  // 4 s tokens, refreshed every 3.2 s: long enough that a slow handshake on a busy machine
+  // does not see its fresh token expire.
+  as = await startOAuthTestServer({ accessTokenTtlS: 4, rotateRefreshTokens: true });
   await seedLogin({ as, dataDir: dir, name: 'rot' });
   cycles = await runCrashCycles({
     as,
@@ -25,7 +27,7 @@ beforeAll(async () => {
     name: 'rot',
     cycles: CYCLES,
     seed: SEED,
-    periodMs: 1600,
+    periodMs: 3200,
   });
 }, 300_000);
 

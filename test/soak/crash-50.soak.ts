@@ -19,7 +19,9 @@ let durationS: number;
 
 beforeAll(async () => {
   dir = await makeTmpDir('mcpproxy-crash-soak-');
-  as = await startOAuthTestServer({ accessTokenTtlS: 2, rotateRefreshTokens: true });
+  // 4 s tokens, refreshed every 3.2 s: long enough that a slow handshake on a busy machine
+  // does not see its fresh token expire.
+  as = await startOAuthTestServer({ accessTokenTtlS: 4, rotateRefreshTokens: true });
   await seedLogin({ as, dataDir: dir, name: 'rot' });
   const started = Date.now();
   cycles = await runCrashCycles({
@@ -28,7 +30,7 @@ beforeAll(async () => {
     name: 'rot',
     cycles: CYCLES,
     seed: SEED,
-    periodMs: 1600,
+    periodMs: 3200,
   });
   durationS = Math.round((Date.now() - started) / 1000);
 });

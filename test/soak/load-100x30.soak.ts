@@ -19,12 +19,12 @@ let result: LoadResult;
 let windowStart: number;
 
 beforeAll(async () => {
-  as = await startOAuthTestServer({ accessTokenTtlS: 10, rotateRefreshTokens: true });
+  as = await startOAuthTestServer({ accessTokenTtlS: 20, rotateRefreshTokens: true });
   proxy = await startProxy({
     timeoutMs: STARTUP_MS,
     logLevel: 'info',
     config: {
-      refresh: { min_interval_s: 1, threshold: 0.5 },
+      refresh: { min_interval_s: 1, threshold: 0.25 },
       mcpServers: { up: { url: as.mcpUrl, protocol: 'http' } },
     },
   });
