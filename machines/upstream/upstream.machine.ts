@@ -99,7 +99,7 @@ export const upstreamMachine = setup({
       failureOf(params.error).unauthorized === true &&
       context.oauth &&
       hasRefreshToken(context.record) &&
-      context.lastResult !== 'success',
+      (context.lastResult !== 'success' || accessExpired(context.record, context.env.now())),
     loginWanted: ({ context }, params: { force: boolean }) =>
       params.force || !hasUsableAccessToken(context.record, context.env.now()),
     // `current` is null also when the store failed: only a stored record without tokens is a logout.
@@ -111,7 +111,11 @@ export const upstreamMachine = setup({
     externalUsable: ({ context }, params: { record: UpstreamContext['record'] }) =>
       isNewer(params.record, context.record) && Boolean(params.record?.tokens?.access_token),
     notRefreshing: not(stateIn({ degraded: 'refreshing' })),
-    loginPending: ({ context }) => context.pending !== null,
+    /** The answer is the commit of the login's own token (not of its earlier registration). */
+    loginPersisted: ({ context }, params: { record: UpstreamContext['record'] }) =>
+      context.pending !== null &&
+      Boolean(params.record?.tokens?.access_token) &&
+      params.record?.tokens?.access_token === context.pending.tokens?.access_token,
     isNewer: ({ context }, params: { record: UpstreamContext['record'] }) =>
       isNewer(params.record, context.record),
     loggedOutElsewhere: ({ context }, params: { record: UpstreamContext['record'] }) =>
@@ -618,7 +622,7 @@ export const upstreamMachine = setup({
         },
         'token.persisted': [
           {
-            guard: 'loginPending',
+            guard: { type: 'loginPersisted', params: ({ event }) => ({ record: event.record }) },
             target: 'connecting',
             actions: [
               { type: 'adoptRecord', params: ({ event }) => ({ record: event.record }) },
