@@ -39,7 +39,9 @@ async function main(): Promise<void> {
       ? { name, url: `${upstream.ready[1]}?s=${i}`, protocol: 'http' }
       : { name, url: `http://127.0.0.1:9/mcp?s=${i}`, protocol: 'http', oauth: {} };
   });
-  const proxy = await startProxy({ logLevel: 'info', config: { mcpServers }, timeoutMs: 60_000 });
+  const spawned = performance.now();
+  const proxy = await startProxy({ logLevel: 'info', config: { mcpServers }, timeoutMs: 300_000 });
+  const listenMs = performance.now() - spawned;
   const results = new Map<number, CannonResult[]>();
   let bytes = 0;
   let cpuPerRequest: number[] = [];
@@ -153,6 +155,7 @@ async function main(): Promise<void> {
           headers: ['figure', 'value'],
           rows: [
             ['response size', `${fixed(bytes / 1024, 0)} KiB`],
+            [`spawn → listening with ${servers} servers`, `${fixed(listenMs / 1000, 1)} s`],
             [
               `all ${servers} servers ${mode === 'connected' ? 'connected' : 'parked'} after listening`,
               `${fixed(settleMs / 1000, 1)} s`,

@@ -11,6 +11,7 @@ import { startProxy, type ProxyProcess } from '../test/helpers/proxy-process.js'
 import { commandLine, numberOption } from './lib/args.js';
 import { LoadSampler } from './lib/machine.js';
 import { createOAuthFleet } from './lib/oauth-fleet.js';
+import { processCpuMs } from './lib/proc-cpu.js';
 import { newResult, saveResult } from './lib/report.js';
 import { median, ms, spread, summarize } from './lib/stats.js';
 
@@ -35,6 +36,10 @@ interface Run {
   /** first server authenticated, after spawn */
   first: number;
   refreshes: number;
+  /** CPU time serve used from spawn to all authenticated (user + system). */
+  cpu: number;
+  /** CPU time serve used from spawn to listening. */
+  bootCpu: number;
 }
 
 async function views(url: string): Promise<ServerView[]> {
@@ -59,6 +64,7 @@ async function oneRun(fleet: Awaited<ReturnType<typeof createOAuthFleet>>): Prom
       },
     });
     const listening = performance.now();
+    const bootCpu = processCpuMs(proxy.pid);
     let first = NaN;
     for (;;) {
       if (performance.now() - start > DEADLINE_MS) {
@@ -73,6 +79,7 @@ async function oneRun(fleet: Awaited<ReturnType<typeof createOAuthFleet>>): Prom
       await sleep(pollMs);
     }
     const end = performance.now();
+    const cpu = processCpuMs(proxy.pid);
     const refreshes = fleet.server
       .log()
       .filter((e) => (e as { grant_type?: string }).grant_type === 'refresh_token').length;
@@ -82,6 +89,8 @@ async function oneRun(fleet: Awaited<ReturnType<typeof createOAuthFleet>>): Prom
       afterListen: end - listening,
       first,
       refreshes,
+      cpu,
+      bootCpu,
     };
   } finally {
     await proxy?.stop();
@@ -107,6 +116,7 @@ async function main(): Promise<void> {
   const total = summarize(results.map((r) => r.total));
   const after = summarize(results.map((r) => r.afterListen));
   const boot = summarize(results.map((r) => r.boot));
+  const cpu = summarize(results.map((r) => r.cpu));
   await saveResult(
     newResult({
       name: 'restart-connected',
@@ -141,6 +151,12 @@ async function main(): Promise<void> {
           value: `${ms(boot.p50)} (${ms(boot.max)})`,
           met: null,
         },
+        {
+          figure: 'CPU time of serve, spawn → all authenticated, p50 (max)',
+          target: '–',
+          value: `${ms(cpu.p50)} (${ms(cpu.max)})`,
+          met: null,
+        },
       ],
       tables: [
         {
@@ -152,6 +168,7 @@ async function main(): Promise<void> {
             'listening → all',
             'first authenticated',
             'refresh requests',
+            'serve CPU (to listening)',
           ],
           rows: results.map((r, i) => [
             String(i + 1),
@@ -160,6 +177,7 @@ async function main(): Promise<void> {
             ms(r.afterListen),
             ms(r.first),
             String(r.refreshes),
+            `${ms(r.cpu)} (${ms(r.bootCpu)})`,
           ]),
         },
         {
