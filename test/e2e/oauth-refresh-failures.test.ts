@@ -155,9 +155,9 @@ describe.concurrent('refresh failures and crashes', { timeout: 150_000 }, () => 
     }
 
     // expired_token: every answer is already expired, yet no refresh loop. The machine starts
-    // attempts min_interval_s (10 s) apart: its attempt log lines are (a log line is written in
-    // the same tick as the attempt starts). At the AS the spacing wobbles with the machine's
-    // load, but never comes near a loop.
+    // attempts min_interval_s (10 s) apart (unit-tested on a simulated clock); here its attempt
+    // log lines, written as each attempt starts, are 10 s apart give or take a loaded machine's
+    // scheduling (250 ms), and at the AS the spacing never comes near a loop.
     const stale = refreshRequests(servers.stale!);
     expect(stale.length).toBeGreaterThanOrEqual(3);
     expect(stale.every((e) => e.status === 200)).toBe(true);
@@ -165,9 +165,11 @@ describe.concurrent('refresh failures and crashes', { timeout: 150_000 }, () => 
       .logLines()
       .filter((l) => l.server === 'stale' && l.msg === 'OAuth token refresh attempt')
       .map((l) => Date.parse(String(l.time)));
-    expect(attempts).toHaveLength(stale.length);
+    // (One attempt may have started but not reached the AS yet.)
+    expect(attempts.length - stale.length).toBeGreaterThanOrEqual(0);
+    expect(attempts.length - stale.length).toBeLessThanOrEqual(1);
     for (let i = 1; i < attempts.length; i++) {
-      expect(attempts[i]! - attempts[i - 1]!).toBeGreaterThanOrEqual(10_000 - 20);
+      expect(attempts[i]! - attempts[i - 1]!).toBeGreaterThanOrEqual(10_000 - 250);
     }
     for (const gap of gapsMs(stale)) expect(gap).toBeGreaterThanOrEqual(5_000);
     for (const as of Object.values(servers)) expect(authorizeCount(as)).toBe(1);
