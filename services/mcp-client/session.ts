@@ -69,7 +69,9 @@ export function createSession(options: SessionOptions): UpstreamSession {
     }
     const network = networkProblem(error);
     if (network) {
-      link.lost(network.text);
+      // A reset ends this request's connection, not the MCP session (a keep-alive race, a proxy
+      // in between): only this call fails. An upstream that is really gone refuses the next one.
+      if (network.kind !== 'reset') link.lost(network.text);
       return new UpstreamUnavailableError(`${server} could not be reached: ${network.text}.`, {
         cause: error,
       });

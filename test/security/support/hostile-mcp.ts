@@ -1,7 +1,7 @@
 /**
  * @module A hostile MCP server (Streamable HTTP, stateless JSON answers written by hand, so it can
- * say what the SDK's server never would): tool lists of any size or shape, and tool results of
- * any size. Requests are counted.
+ * say what the SDK's server never would): tool lists of any size or shape, tool results of any
+ * size, and a `drop` tool whose call has its connection reset. Calls are counted.
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -56,6 +56,11 @@ export async function startHostileMcp(options: HostileMcpOptions): Promise<Hosti
         const name = String(message.params?.name);
         const args = (message.params?.arguments ?? {}) as Record<string, unknown>;
         calls.push(name);
+        if (name === 'drop') {
+          // The connection is reset under this one request (a proxy in between, a keep-alive race).
+          (c.env as { incoming: { socket: { destroy(): void } } }).incoming.socket.destroy();
+          return new Response(null);
+        }
         const raw = options.rawResult?.(name, message.id);
         if (raw && options.sse) {
           return c.body(`event: message\ndata: ${raw}\n\n`, 200, {
