@@ -4,7 +4,8 @@ const COLORS = { green: 32, yellow: 33, red: 31, dim: 2 } as const;
 
 /** Whether to colour output written to `stream`. */
 export function useColor(stream: NodeJS.WriteStream = process.stdout, env = process.env): boolean {
-  return Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  // no-color.org: only a non-empty NO_COLOR turns colour off.
+  return Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
 }
 
 export function paint(text: string, color: keyof typeof COLORS, enabled: boolean): string {
