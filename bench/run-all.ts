@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { option } from './lib/args.js';
-import { REPO, renderDocument } from './lib/report.js';
+import { REPO, renderDocument, writeDocument } from './lib/report.js';
 
 const ALL = [
   'actor-scale',
@@ -42,6 +42,7 @@ for (const name of names) {
   if ((await run(name)) !== 0) failed.push(name);
   console.log(`=== ${name}: ${((performance.now() - started) / 1000).toFixed(0)} s ===`);
 }
+await writeDocument();
 const document = await renderDocument();
 const summary = document.slice(
   document.indexOf('## Summary'),

@@ -160,12 +160,17 @@ async function writePretty(file: string, text: string): Promise<void> {
   await writeFile(file, await format(text, { ...options, filepath: file }));
 }
 
+/** Re-renders docs/benchmarks.md from the saved results and bench/findings.md. */
+export async function writeDocument(): Promise<void> {
+  await writePretty(DOC, await renderDocument());
+}
+
 /** Prints `result` as tables, saves it and re-renders docs/benchmarks.md. */
 export async function saveResult(result: BenchResult): Promise<void> {
   printResult(result);
   await mkdir(RESULTS, { recursive: true });
   await writePretty(join(RESULTS, `${result.name}.json`), JSON.stringify(result));
-  await writePretty(DOC, await renderDocument());
+  await writeDocument();
   console.log(`\nwrote bench/results/${result.name}.json and docs/benchmarks.md`);
 }
 
