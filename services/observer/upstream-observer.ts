@@ -101,8 +101,9 @@ export function createUpstreamObserver(deps: ObserverDeps) {
           expires_at: iso(output.record?.expires_at),
           correlation_id: flowId,
         });
+      } else {
+        log().info('lost refresh race; using token rotated by another process');
       }
-      // An adopted token (another process refreshed first) is logged by the refresh path itself.
     }
     const commitFailed =
       cause.type === 'token.persist_failed' && ctx.failures > (prev?.context.failures ?? 0);
