@@ -163,7 +163,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     statecharts: statecharts(),
     logger,
     version,
-    allowedHosts: [config.listen.host],
+    // A wildcard listen serves remote clients by any name; the API key (required there) guards it.
+    allowedHosts:
+      ['0.0.0.0', '::', '[::]'].includes(config.listen.host) && config.api_key
+        ? ['*']
+        : [config.listen.host],
     inspection,
     dashboard: options.dashboard,
   });
