@@ -38,13 +38,29 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): FetchLike {
     const token = options.accessToken();
     if (token) headers.set('Authorization', `Bearer ${token}`);
     const trace = currentTrace();
-    let response = await base(url, { ...init, headers });
-    if (limit !== undefined && (init?.method ?? 'GET').toUpperCase() === 'POST') {
-      response = capBody(response, limit, () => {
-        if (!trace) return;
-        trace.tooLarge = true;
-        trace.abort?.();
-      });
+    const post = limit !== undefined && (init?.method ?? 'GET').toUpperCase() === 'POST';
+    // The transport hands every request its one long-lived signal. undici ties each request to
+    // it with a listener that goes only when the request is garbage-collected, and scans all of
+    // them on every request: a POST gets a signal of its own, unlinked once its answer is read.
+    const link = post && init?.signal ? linkedSignal(init.signal) : null;
+    let response: Response;
+    try {
+      response = await base(url, { ...init, headers, ...(link ? { signal: link.signal } : {}) });
+    } catch (error) {
+      link?.release();
+      throw error;
+    }
+    if (post) {
+      response = capBody(
+        response,
+        limit,
+        () => {
+          if (!trace) return;
+          trace.tooLarge = true;
+          trace.abort?.();
+        },
+        () => link?.release(),
+      );
     }
     if (response.status === 401 || response.status === 403) {
       const params = extractWWWAuthenticateParams(response);
@@ -66,4 +82,16 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): FetchLike {
     }
     return response;
   };
+}
+
+/** A signal aborted with `outer`, and the function that unlinks it from `outer`. */
+function linkedSignal(outer: AbortSignal): { signal: AbortSignal; release(): void } {
+  const inner = new AbortController();
+  if (outer.aborted) {
+    inner.abort(outer.reason);
+    return { signal: inner.signal, release: () => undefined };
+  }
+  const onAbort = () => inner.abort(outer.reason);
+  outer.addEventListener('abort', onAbort, { once: true });
+  return { signal: inner.signal, release: () => outer.removeEventListener('abort', onAbort) };
 }

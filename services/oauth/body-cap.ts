@@ -14,16 +14,26 @@ export class AnswerTooLargeError extends Error {
 
 /**
  * Answers `response` with its body bounded to `limitBytes`; `onExceeded` runs once when the
- * limit is passed (a declared `Content-Length` over it counts at once).
+ * limit is passed (a declared `Content-Length` over it counts at once). `onEnd` runs once when
+ * the body has been read to its end or was cut off (at once for an answer without a body).
  */
-export function capBody(response: Response, limitBytes: number, onExceeded: () => void): Response {
-  if (response.body === null) return response;
+export function capBody(
+  response: Response,
+  limitBytes: number,
+  onExceeded: () => void,
+  onEnd: () => void = () => undefined,
+): Response {
+  if (response.body === null) {
+    onEnd();
+    return response;
+  }
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   let seen = 0;
   let exceeded = false;
   const fail = (controller: TransformStreamDefaultController<Uint8Array>) => {
     if (!exceeded) onExceeded();
     exceeded = true;
+    onEnd();
     controller.error(new AnswerTooLargeError(limitBytes));
   };
   const counted = response.body.pipeThrough(
@@ -35,6 +45,9 @@ export function capBody(response: Response, limitBytes: number, onExceeded: () =
         seen += chunk.byteLength;
         if (seen > limitBytes) fail(controller);
         else controller.enqueue(chunk);
+      },
+      flush() {
+        onEnd();
       },
     }),
   );
