@@ -62,6 +62,10 @@ describe(`kill -9 during refresh cycles (${CYCLES} cycles, seed ${SEED})`, () =>
   });
 
   it('refreshes really happened across the cycles (rotation exercised)', () => {
-    expect(cycles.reduce((n, c) => n + c.refreshes, 0)).toBeGreaterThanOrEqual(CYCLES);
+    // Not one per cycle: a kill aimed up to 150 ms before the refresh moment, or a random one
+    // early in the period, ends a cycle before its refresh. Half the cycles is the floor.
+    expect(cycles.reduce((n, c) => n + c.refreshes, 0)).toBeGreaterThanOrEqual(
+      Math.ceil(CYCLES / 2),
+    );
   });
 });

@@ -77,9 +77,19 @@ describe('three replicas on one PostgreSQL store', () => {
       // …and no server ever stalled: each got its next token before its 3 s one ran out (+1 s of
       // slack for two busy cores).
       expect(longestGap).toBeLessThan(4_000);
-      // Every redemption the AS answered was claimed by exactly one replica.
-      const claimed = Object.values(byReplica).reduce((a, b) => a + b, 0);
-      expect(claimed).toBe(redemptions(log).length);
+      // Every redemption the AS answered was claimed by exactly one replica. Refreshes go on
+      // after the run, so both counts are read together, at a moment no answer is in flight
+      // (the AS has answered but the replica has not yet logged it).
+      const claimedAll = () =>
+        Object.values(redeemedBy(world.replicas)).reduce((a, b) => a + b, 0);
+      const counts = await waitFor(
+        () => {
+          const both = { claimed: claimedAll(), answered: redemptions(world.as.log()).length };
+          return both.claimed === both.answered ? both : null;
+        },
+        { timeoutMs: 10_000, intervalMs: 50, what: 'every answered redemption to be claimed' },
+      ).catch(() => ({ claimed: claimedAll(), answered: redemptions(world.as.log()).length }));
+      expect(counts.claimed).toBe(counts.answered);
       expect(unhealthyLooks(monitor.between(from))).toEqual([]);
       // Every replica kept serving tools on every server with the tokens it held.
       expect(calls.failed).toEqual([]);
