@@ -4,37 +4,19 @@
  */
 import type { ServerView } from '../../../machines/upstream/server-view.js';
 import { followAuthUrl } from '../../helpers/browser.js';
-import { waitFor } from '../../helpers/proxy-process.js';
+import { serverView, waitForView as restWaitForView } from '../../e2e/support/rest.js';
 import { SseReader, type SseMessage } from '../../http/support/sse.js';
 
-/** `GET /api/v1/servers/:name`. */
-export async function serverView(baseUrl: string, name: string): Promise<ServerView> {
-  const res = await fetch(`${baseUrl}/api/v1/servers/${encodeURIComponent(name)}`, {
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!res.ok) throw new Error(`GET server ${name}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as ServerView;
-}
+export { serverView };
 
-/** Waits until the server's view satisfies `accept`; answers that view. */
-export async function waitForView(
+/** {@link restWaitForView} with the fault suite's longer default wait (45 s: busy machine). */
+export function waitForView(
   baseUrl: string,
   name: string,
   accept: (view: ServerView) => boolean,
   options: { timeoutMs?: number; what?: string } = {},
 ): Promise<ServerView> {
-  let last: ServerView | undefined;
-  try {
-    return await waitFor(
-      async () => {
-        last = await serverView(baseUrl, name);
-        return accept(last) ? last : null;
-      },
-      { timeoutMs: options.timeoutMs ?? 45_000, intervalMs: 100, what: options.what ?? name },
-    );
-  } catch (error) {
-    throw new Error(`${(error as Error).message}; last view: ${JSON.stringify(last)}`);
-  }
+  return restWaitForView(baseUrl, name, accept, { timeoutMs: 45_000, what: name, ...options });
 }
 
 export const isAuthenticated = (v: ServerView) => v.state.startsWith('authenticated');

@@ -1,11 +1,10 @@
-/** @module LMDB token store: round trip, generations, compare-and-swap, deletes, own-write watch. */
+/** @module LMDB token store: the shared store contract, then its watch (own writes, other handles). */
 import { afterEach, describe, expect, it } from 'vitest';
-import { emptyRecord } from '../../../machines/upstream/token-record.js';
-import { StoreError } from '../../../services/errors.js';
 import { openLmdbStore } from '../../../services/token-store/lmdb-store.js';
 import type { LmdbTokenStore } from '../../../services/token-store/lmdb-store.js';
 import type { StoreChange } from '../../../services/token-store/token-store.js';
 import { tmpDirs } from '../../helpers/tmp-dir.js';
+import { tokenStoreContract } from './store-contract.js';
 import { GITHUB, KEY, LINEAR, loggedIn } from './support.js';
 
 const dirs = tmpDirs('mcpproxy-store-');
@@ -26,102 +25,10 @@ afterEach(async () => {
 });
 
 describe('LMDB token store', () => {
-  it('reads back what was put, and reports missing keys as missing', async () => {
-    const store = await openStore();
-    const record = loggedIn(GITHUB, 'at-1', 'rt-1');
-
-    const stored = await store.put(record);
-
-    expect(await store.read(GITHUB)).toEqual({ status: 'found', record: stored });
-    expect(stored).toMatchObject({ tokens: record.tokens, expires_at: record.expires_at });
-    expect(await store.read(LINEAR)).toEqual({ status: 'missing' });
-  });
-
-  it('keeps records across close and reopen', async () => {
-    const dataDir = await dirs.make();
-    const first = await openLmdbStore({ dataDir, encryptionKey: KEY });
-    const stored = await first.put(loggedIn(GITHUB, 'at-1'));
-    await first.close();
-
-    const second = await openStore(dataDir);
-
-    expect(await second.read(GITHUB)).toEqual({ status: 'found', record: stored });
-  });
-
-  it('assigns generation (previous + 1) and updated_at itself', async () => {
-    const store = await openStore();
-    const before = Date.now();
-
-    const first = await store.put({ ...loggedIn(GITHUB, 'at-1'), generation: 41, updated_at: 5 });
-    const second = await store.put({ ...first, generation: 0 });
-
-    expect(first.generation).toBe(1);
-    expect(second.generation).toBe(2);
-    expect(first.updated_at).toBeGreaterThanOrEqual(before);
-    expect(second.updated_at).toBeLessThanOrEqual(Date.now());
-  });
-
-  it('commits when the expected generation matches (0 = no record yet)', async () => {
-    const store = await openStore();
-
-    const created = await store.commit(loggedIn(GITHUB, 'at-1'), 0);
-    expect(created).toMatchObject({ committed: true, record: { generation: 1 } });
-    const rotated = await store.commit(loggedIn(GITHUB, 'at-2', 'rt-2'), 1);
-
-    expect(rotated).toMatchObject({ committed: true, record: { generation: 2 } });
-    const read = await store.read(GITHUB);
-    expect(read.status === 'found' && read.record.tokens?.refresh_token).toBe('rt-2');
-  });
-
-  it('refuses a stale commit and returns the current record instead', async () => {
-    const store = await openStore();
-    await store.commit(loggedIn(GITHUB, 'at-1', 'rt-1'), 0);
-    const winner = await store.commit(loggedIn(GITHUB, 'at-2', 'rt-2'), 1);
-
-    const loser = await store.commit(loggedIn(GITHUB, 'at-3', 'rt-3'), 1);
-    const late = await store.commit(loggedIn(GITHUB, 'at-4', 'rt-4'), 0);
-
-    expect(winner.committed).toBe(true);
-    expect(loser).toEqual({ committed: false, current: winner.committed && winner.record });
-    expect(late.committed).toBe(false);
-    const read = await store.read(GITHUB);
-    expect(read.status === 'found' && read.record.tokens?.access_token).toBe('at-2');
-  });
-
-  it('deletes only at the expected generation, or always without one', async () => {
-    const store = await openStore();
-    await store.put(loggedIn(GITHUB, 'at-1'));
-    await store.put(loggedIn(GITHUB, 'at-2'));
-    await store.put(loggedIn(LINEAR, 'at-3'));
-
-    expect(await store.delete(GITHUB, 1)).toBe(false);
-    expect((await store.read(GITHUB)).status).toBe('found');
-    expect(await store.delete(GITHUB, 2)).toBe(true);
-    expect(await store.delete(LINEAR)).toBe(true);
-    expect(await store.delete(LINEAR)).toBe(false);
-
-    expect(await store.read(GITHUB)).toEqual({ status: 'missing' });
-    expect(await store.read(LINEAR)).toEqual({ status: 'missing' });
-  });
-
-  it('never reuses a generation after a delete, so a stale commit cannot land on a new login', async () => {
-    const store = await openStore();
-    await store.put(loggedIn(GITHUB, 'at-old'));
-    await store.delete(GITHUB);
-
-    const relogin = await store.commit(loggedIn(GITHUB, 'at-new', 'rt-new'), 0);
-    const stale = await store.commit(loggedIn(GITHUB, 'at-stale', 'rt-stale'), 1);
-
-    expect(relogin).toMatchObject({ committed: true, record: { generation: 2 } });
-    expect(stale.committed).toBe(false);
-  });
-
-  it('rejects a record of the wrong shape instead of storing it', async () => {
-    const store = await openStore();
-    const bad = { ...emptyRecord(GITHUB, 'github', null), scopes: 'repo' as unknown as string[] };
-
-    await expect(store.put(bad)).rejects.toThrow(/invalid token record.*scopes/);
-    expect(await store.read(GITHUB)).toEqual({ status: 'missing' });
+  tokenStoreContract({
+    newLocation: () => dirs.make(),
+    openStore,
+    openUntracked: (dataDir) => openLmdbStore({ dataDir, encryptionKey: KEY }),
   });
 
   it('tells watchers about its own puts, commits and deletes right away', async () => {
@@ -181,15 +88,5 @@ describe('LMDB token store', () => {
 
     expect(seen).toEqual([GITHUB]);
     expect(errors).toHaveLength(1);
-  });
-
-  it('closes twice without error and refuses use after close with a StoreError', async () => {
-    const store = await openLmdbStore({ dataDir: await dirs.make(), encryptionKey: KEY });
-
-    await store.close();
-    await store.close();
-
-    await expect(store.read(GITHUB)).rejects.toThrow(StoreError);
-    await expect(store.put(loggedIn(GITHUB, 'x'))).rejects.toThrow(/is closed/);
   });
 });
