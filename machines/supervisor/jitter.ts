@@ -20,18 +20,28 @@ export function issuerOf(record: TokenRecord | null | undefined): string | null 
   return record?.tokens && record.issuer ? record.issuer : null;
 }
 
+/** How many servers' tokens come from each issuer (servers without one are not counted). */
+export function issuerCounts(issuers: Record<string, string | null>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const issuer of Object.values(issuers)) {
+    if (issuer) counts.set(issuer, (counts.get(issuer) ?? 0) + 1);
+  }
+  return counts;
+}
+
 /**
  * The jitter of server `name`: its seeded fraction when at least one other server's tokens come
- * from the same issuer, else 0 (a lone server refreshes exactly at the threshold, SPEC §3).
+ * from the same issuer (`counts` from `issuerCounts(issuers)`), else 0 (a lone server refreshes
+ * exactly at the threshold, SPEC §3).
  */
 export function sharedIssuerJitter(
   issuers: Record<string, string | null>,
+  counts: ReadonlyMap<string, number>,
   name: string,
   seed: number,
   maxJitter: number,
 ): number {
   const issuer = issuers[name];
   if (!issuer) return 0;
-  const sharing = Object.values(issuers).filter((other) => other === issuer).length;
-  return sharing >= 2 ? jitterFor(name, seed, maxJitter) : 0;
+  return (counts.get(issuer) ?? 0) >= 2 ? jitterFor(name, seed, maxJitter) : 0;
 }

@@ -6,7 +6,7 @@ import { type AnyActorRef, assign, enqueueActions, fromCallback, setup } from 'x
 import type { UpstreamEvent } from '../upstream/upstream.events.js';
 import { upstreamMachine } from '../upstream/upstream.machine.js';
 import type { UpstreamInput } from '../upstream/upstream.types.js';
-import { issuerOf, sharedIssuerJitter } from './jitter.js';
+import { issuerCounts, issuerOf, sharedIssuerJitter } from './jitter.js';
 import type { SupervisorEvent } from './supervisor.events.js';
 import type {
   LoadResult,
@@ -41,8 +41,19 @@ function childInput(
   };
 }
 
-const jitterOf = (context: SupervisorContext, issuers: Record<string, string | null>, name: string) =>
-  sharedIssuerJitter(issuers, name, context.jitterSeed, context.maxJitter);
+/** The jitter of each named server given who shares an issuer (one count for all of them). */
+function jittersOf(
+  context: SupervisorContext,
+  issuers: Record<string, string | null>,
+  names: Iterable<string>,
+): Map<string, number> {
+  const counts = issuerCounts(issuers);
+  const jitters = new Map<string, number>();
+  for (const name of names) {
+    jitters.set(name, sharedIssuerJitter(issuers, counts, name, context.jitterSeed, context.maxJitter));
+  }
+  return jitters;
+}
 
 export const supervisorMachine = setup({
   types: {
@@ -92,7 +103,7 @@ export const supervisorMachine = setup({
       if (!spec || spec.serverKey !== params.serverKey || context.children[params.name]) return {};
       const record = params.result.status === 'found' ? params.result.record : null;
       const issuers = { ...context.issuers, [params.name]: issuerOf(record) };
-      const jitter = jitterOf(context, issuers, params.name);
+      const jitter = jittersOf(context, issuers, [params.name]).get(params.name)!;
       const ref = spawn('upstream', {
         id: params.name,
         systemId: upstreamSystemId(params.name),
@@ -126,8 +137,9 @@ export const supervisorMachine = setup({
     retuneJitter: enqueueActions(({ context, enqueue }) => {
       const jitters = { ...context.jitters };
       let changed = false;
+      const wanted = jittersOf(context, context.issuers, Object.keys(context.children));
       for (const [name, child] of Object.entries(context.children)) {
-        const jitter = jitterOf(context, context.issuers, name);
+        const jitter = wanted.get(name)!;
         if (jitters[name] === jitter) continue;
         jitters[name] = jitter;
         changed = true;
@@ -256,7 +268,8 @@ export const supervisorMachine = setup({
             target: 'running',
             actions: [{ type: 'spawnLoaded', params: ({ event }) => event }, 'retuneJitter'],
           },
-          { actions: [{ type: 'spawnLoaded', params: ({ event }) => event }, 'retuneJitter'] },
+          // Who shares an issuer is known once every record is loaded: one retune, after the last.
+          { actions: { type: 'spawnLoaded', params: ({ event }) => event } },
         ],
         'token.issued': { actions: 'forwardToStore' },
         'token.cleared': { actions: 'forwardToStore' },
