@@ -2,6 +2,9 @@
  * @module Concurrent MCP clients calling one tool through the proxy's `/mcp` for a while: every
  * call's outcome and latency is kept, so a test can prove "no call failed while tokens refreshed".
  */
+import { startOAuthTestServer, type OAuthTestServer } from '../../oauthserver/index.js';
+import { startProxy, type ProxyProcess } from '../../helpers/proxy-process.js';
+import { loginViaDaemon, STARTUP_MS, waitForView } from './daemon-api.js';
 import { call, connectMcp, textOf } from './mcp-client.js';
 
 export interface LoadFailure {
@@ -76,4 +79,41 @@ export async function runLoad(options: {
     p99Ms: Math.round(percentile(latencies, 99)),
     maxMs: Math.round(latencies.at(-1) ?? 0),
   };
+}
+
+/** A real `serve` logged in to one upstream whose token (rotation on) refreshes every ~5 s. */
+export interface RefreshingLoad {
+  as: OAuthTestServer;
+  proxy: ProxyProcess;
+  /** When the load began: refreshes from here on happened under it. */
+  windowStart: number;
+  result: LoadResult;
+}
+
+/**
+ * Starts the test server (20 s tokens, rotation) and a `serve` that refreshes at a quarter of
+ * the lifetime (every ~5 s, the old token valid 15 s longer: a saturated machine can delay a
+ * timer by seconds), logs in, then runs `clients` callers of `up__echo` for `durationMs`.
+ * `started` receives the processes as soon as they exist, so a failing set-up can still stop them.
+ */
+export async function runLoadWhileRefreshing(
+  options: { clients: number; durationMs: number },
+  started: (processes: { as: OAuthTestServer; proxy?: ProxyProcess }) => void,
+): Promise<RefreshingLoad> {
+  const as = await startOAuthTestServer({ accessTokenTtlS: 20, rotateRefreshTokens: true });
+  started({ as });
+  const proxy = await startProxy({
+    timeoutMs: STARTUP_MS,
+    logLevel: 'info',
+    config: {
+      refresh: { min_interval_s: 1, threshold: 0.25 },
+      mcpServers: { up: { url: as.mcpUrl, protocol: 'http' } },
+    },
+  });
+  started({ as, proxy });
+  await waitForView(proxy.url, 'up', (v) => v.state === 'loginRequired');
+  await loginViaDaemon(proxy.url, 'up');
+  const windowStart = Date.now();
+  const result = await runLoad({ baseUrl: proxy.url, tool: 'up__echo', ...options });
+  return { as, proxy, windowStart, result };
 }
