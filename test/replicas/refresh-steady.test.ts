@@ -20,7 +20,7 @@ import {
 import { expiredInFlightAllowance, startCallers } from './support/callers.js';
 import { readyz } from './support/cluster.js';
 import { monitorReplicas, unhealthyLooks } from './support/monitor.js';
-import { storeVersusAs } from './support/store-check.js';
+import { unstoredAfterSettling } from './support/store-check.js';
 import { loginAllOnce, worlds } from './support/world.js';
 
 const RUN_MS = Number(process.env.REPLICA_RUN_MS ?? 36_000);
@@ -60,12 +60,7 @@ describe('three replicas on one PostgreSQL store', () => {
           `(${calls.expiredInFlight.length} met a token expiring in flight)`,
       );
       // Nothing lost: the store holds the newest refresh token the AS issued, for every server.
-      const unstored = await waitFor(
-        async () =>
-          (await storeVersusAs(world.spec, () => world.as.log())).length === 0 ? [] : null,
-        { timeoutMs: 10_000, intervalMs: 200, what: 'the store to hold the newest tokens' },
-      ).catch(async () => storeVersusAs(world.spec, () => world.as.log()));
-      expect(unstored).toEqual([]);
+      expect(await unstoredAfterSettling(world)).toEqual([]);
       expect(invalidGrants(log)).toEqual([]);
       expect(reusedRefreshTokens(log)).toEqual([]);
       expect(presentedTwice(log)).toEqual([]);
@@ -80,8 +75,7 @@ describe('three replicas on one PostgreSQL store', () => {
       // Every redemption the AS answered was claimed by exactly one replica. Refreshes go on
       // after the run, so both counts are read together, at a moment no answer is in flight
       // (the AS has answered but the replica has not yet logged it).
-      const claimedAll = () =>
-        Object.values(redeemedBy(world.replicas)).reduce((a, b) => a + b, 0);
+      const claimedAll = () => Object.values(redeemedBy(world.replicas)).reduce((a, b) => a + b, 0);
       const counts = await waitFor(
         () => {
           const both = { claimed: claimedAll(), answered: redemptions(world.as.log()).length };

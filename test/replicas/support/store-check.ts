@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { serverKey } from '../../../services/server-key.js';
 import { openPostgresStore } from '../../../services/token-store/postgres-store.js';
 import type { RequestLogEntry } from '../../oauthserver/index.js';
+import { waitFor } from '../../helpers/proxy-process.js';
 import type { ClusterSpec } from './cluster.js';
 
 const fingerprint = (token: string) =>
@@ -78,4 +79,20 @@ export async function serverOfClient(spec: ClusterSpec, clientId: string): Promi
   } finally {
     await store.close();
   }
+}
+
+/**
+ * What {@link storeVersusAs} still finds after waiting (bounded, 10 s) for the refreshes in
+ * flight to commit: empty when nothing was lost.
+ */
+export async function unstoredAfterSettling(world: {
+  spec: ClusterSpec;
+  as: { log(): RequestLogEntry[] };
+}): Promise<string[]> {
+  const check = () => storeVersusAs(world.spec, () => world.as.log());
+  return waitFor(async () => ((await check()).length === 0 ? [] : null), {
+    timeoutMs: 10_000,
+    intervalMs: 200,
+    what: 'the store to hold the newest tokens',
+  }).catch(check);
 }
