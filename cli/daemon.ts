@@ -10,7 +10,8 @@ import { supervisorMachine } from '../machines/supervisor/supervisor.machine.js'
 import type { ServerSpec } from '../machines/supervisor/supervisor.types.js';
 import type { DashboardOptions } from '../http/dashboard/index.js';
 import { createApp } from '../http/index.js';
-import { createInspectionHub } from '../services/inspection/index.js';
+// The hub's own module: the inspection index also loads `ws` for the Stately adapter.
+import { createInspectionHub } from '../services/inspection/inspection-hub.js';
 import { formatListen, loadConfig, serverTarget, type ProxyConfig } from '../services/config/index.js';
 import { ConfigError, ProxyError } from '../services/errors.js';
 import { EventHub, type ProxyEvent } from '../services/events/proxy-events.js';
@@ -26,7 +27,6 @@ import {
   ENCRYPTION_KEY_ENV,
   loadEncryptionKey,
   openLmdbStore,
-  openPostgresStore,
   type PostgresTokenStore,
 } from '../services/token-store/index.js';
 import type { TokenStore } from '../services/token-store/token-store.js';
@@ -90,6 +90,8 @@ async function openStore(config: ProxyConfig, dataDir: string, env: NodeJS.Proce
       );
     }
     const { key } = await loadEncryptionKey({ dataDir, env });
+    // Loaded only here: `pg` costs every other start ≈ 60 ms of module loading.
+    const { openPostgresStore } = await import('../services/token-store/postgres-store.js');
     return openPostgresStore({ url: config.store.url!, encryptionKey: key, logger });
   }
   const { key } = await loadEncryptionKey({ dataDir, env });

@@ -4,7 +4,6 @@
  */
 import { UsageError } from '../services/errors.js';
 import { describeError, exitCodeOf } from './exit-codes.js';
-import { runStatecharts } from './commands/statecharts.js';
 
 export const MAIN_HELP = `mcpproxy - a reliable MCP proxy that keeps OAuth upstreams logged in
 
@@ -29,7 +28,7 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).runServe,
   upstream: async () => (await import('./commands/upstream.js')).runUpstream,
   auth: async () => (await import('./commands/auth.js')).runAuth,
-  statecharts: async () => runStatecharts,
+  statecharts: async () => (await import('./commands/statecharts.js')).runStatecharts,
   demo: async () => (await import('./commands/demo.js')).runDemo,
 };
 

@@ -1,4 +1,7 @@
-/** @module The token store: the interface, the embedded LMDB store and record encryption. */
+/**
+ * @module The token store: the interface, the embedded LMDB store and record encryption. The
+ * PostgreSQL store is imported from `./postgres-store.js` where it is used: it loads `pg`.
+ */
 export type { CommitResult, ReadResult, StoreChange, TokenStore } from './token-store.js';
 export { openLmdbStore } from './lmdb-store.js';
 export type { LmdbStoreOptions, LmdbTokenStore } from './lmdb-store.js';
@@ -11,7 +14,6 @@ export { openRecord, sealRecord, serverNameOf } from './record-codec.js';
 export { recordShapeProblem } from './record-shape.js';
 export { MAX_LEASE_MS, leaseTtl } from './lease.js';
 export { ensurePrivateDir } from './private-files.js';
-export { openPostgresStore } from './postgres-store.js';
 export type { PostgresStoreOptions, PostgresTokenStore } from './postgres-store.js';
 export type { AvailabilityListener, PgStoreLogger } from './pg-availability.js';
 export { describePostgresUrl } from './pg-url.js';
