@@ -1,4 +1,5 @@
 /** @module The events an upstream actor accepts (dot.case, SPEC §4) and the ones it sends its parent. */
+import type { RefresherReport } from './refresher.js';
 import type { TokenRecord } from './token-record.js';
 import type { SessionEvent, UpstreamEntry } from './upstream.types.js';
 
@@ -27,7 +28,7 @@ export type LoginProgress =
   | { type: 'login.url'; authUrl: string }
   | { type: 'login.registered'; record: TokenRecord };
 
-export type UpstreamEvent = UpstreamCommand | StoreAnswer | LoginProgress | SessionEvent;
+export type UpstreamEvent = UpstreamCommand | StoreAnswer | LoginProgress | SessionEvent | RefresherReport;
 
 /** Why a record is written: CAS on refresh, plain put on login/registration. */
 export type IssueKind = 'refresh' | 'login' | 'registration';

@@ -9,10 +9,12 @@ import {
   fromCallback,
   fromPromise,
   not,
+  sendTo,
   setup,
   spawnChild,
   stateIn,
 } from 'xstate';
+import { providedRefresh, refresherLogic, type RefresherCommand } from './refresher.js';
 import type { TokenRecord } from './token-record.js';
 import { accessExpired, refreshTokenExpired } from './timing.js';
 import type { UpstreamEvent, UpstreamToParent } from './upstream.events.js';
@@ -67,6 +69,8 @@ export const upstreamMachine = setup({
     login: notProvided<LoginOutput, LoginInput>('login'),
     /** Owns a live session while the server is usable; services/ closes it on stop. */
     session: fromCallback<EventObject, { session: UpstreamSession }>(() => undefined),
+    /** Runs the provided `refresh` logic, one attempt per `refreshing` (machines/upstream/refresher.ts). */
+    refresher: refresherLogic,
   },
   delays: {
     refreshDelay: ({ context }) => refreshDelayMs(context),
@@ -142,6 +146,11 @@ export const upstreamMachine = setup({
       input: ({ context }) => ({ session: context.session! }),
     }),
     requestRefreshNow: assign({ refreshNow: true }),
+    runRefresh: sendTo('refresher', ({ context }) => ({
+      type: 'refresh.run' as const,
+      input: refreshInput(context),
+    }) satisfies RefresherCommand),
+    cancelRefresh: sendTo('refresher', { type: 'refresh.cancel' } satisfies RefresherCommand),
     beginRefresh: assign(({ context }) => ({
       refreshNow: false,
       lastAttemptAt: context.env.now(),
@@ -277,6 +286,7 @@ export const upstreamMachine = setup({
     pending: null,
     storeAvailable: true,
   }),
+  invoke: { id: 'refresher', src: 'refresher', input: ({ self }) => ({ logic: providedRefresh(self) }) },
   initial: 'connecting',
   on: {
     'auth.login': {
@@ -380,12 +390,10 @@ export const upstreamMachine = setup({
           },
         },
         refreshing: {
-          entry: 'beginRefresh',
-          invoke: {
-            id: 'refresh',
-            src: 'refresh',
-            input: ({ context }) => refreshInput(context),
-            onDone: [
+          entry: ['beginRefresh', 'runRefresh'],
+          exit: 'cancelRefresh',
+          on: {
+            'refresh.done': [
               adoptedLogoutTransition(),
               {
                 guard: { type: 'wasAdopted', params: ({ event }) => ({ output: event.output }) },
@@ -394,7 +402,7 @@ export const upstreamMachine = setup({
               },
               { actions: { type: 'issueRefreshed', params: ({ event }) => ({ output: event.output }) } },
             ],
-            onError: [
+            'refresh.failed': [
               {
                 guard: { type: 'isDeadGrant', params: ({ event }) => ({ error: event.error }) },
                 target: '#upstream.loginRequired',
@@ -405,8 +413,6 @@ export const upstreamMachine = setup({
                 actions: { type: 'recordFailure', params: ({ event }) => ({ error: event.error }) },
               },
             ],
-          },
-          on: {
             'token.persisted': {
               target: 'handshake',
               actions: { type: 'adoptRecord', params: ({ event }) => ({ record: event.record }) },
@@ -773,12 +779,10 @@ function persistFailed(failureTarget: string, successTarget: string) {
 /** The refreshing leaf shared by authenticated and degraded (same rules, different exits). */
 function refreshingState(successTarget: string, transientTarget: string) {
   return {
-    entry: 'beginRefresh' as const,
-    invoke: {
-      id: 'refresh',
-      src: 'refresh' as const,
-      input: ({ context }: { context: UpstreamContext }) => refreshInput(context),
-      onDone: [
+    entry: ['beginRefresh' as const, 'runRefresh' as const],
+    exit: 'cancelRefresh' as const,
+    on: {
+      'refresh.done': [
         adoptedLogoutTransition(),
         {
           guard: { type: 'wasAdopted' as const, params: ({ event }: { event: { output: RefreshOutput } }) => ({ output: event.output }) },
@@ -795,7 +799,7 @@ function refreshingState(successTarget: string, transientTarget: string) {
           },
         },
       ],
-      onError: [
+      'refresh.failed': [
         {
           guard: { type: 'isDeadGrant' as const, params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }) },
           target: '#upstream.loginRequired',
@@ -823,8 +827,6 @@ function refreshingState(successTarget: string, transientTarget: string) {
           },
         },
       ],
-    },
-    on: {
       'upstream.unauthorized': {},
       'token.persisted': {
         target: successTarget,

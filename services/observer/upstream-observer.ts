@@ -84,7 +84,7 @@ export function createUpstreamObserver(deps: ObserverDeps) {
     if (path.endsWith('refreshing') && prevPath !== path) {
       log().info({ attempt: ctx.failures }, 'OAuth token refresh attempt');
     }
-    if (cause.type === 'xstate.done.actor.refresh') {
+    if (cause.type === 'refresh.done') {
       const output = (cause as unknown as { output: { kind: string; record: UpstreamContext['record'] } }).output;
       const started = prev?.context.flow?.startedAt ?? now();
       const duration = now() - started;
@@ -107,11 +107,11 @@ export function createUpstreamObserver(deps: ObserverDeps) {
     }
     const commitFailed =
       cause.type === 'token.persist_failed' && ctx.failures > (prev?.context.failures ?? 0);
-    if (cause.type === 'xstate.error.actor.refresh' || commitFailed) {
+    if (cause.type === 'refresh.failed' || commitFailed) {
       const started = prev?.context.flow?.startedAt ?? now();
       const duration = now() - started;
       const result = ctx.lastResult ?? 'failed_other';
-      if (cause.type === 'xstate.error.actor.refresh') {
+      if (cause.type === 'refresh.failed') {
         metrics.refreshTotal.inc({ server, result });
         metrics.refreshDuration.observe({ server, result }, duration / 1000);
       }

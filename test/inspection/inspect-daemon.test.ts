@@ -116,7 +116,7 @@ describe('GET /api/v1/inspect on a real daemon', () => {
     expect(states).toContain('{"authenticated":"refreshScheduled"}');
     expect(states).toContain('{"authenticated":"refreshing"}');
     const refreshed = vault.filter(
-      (m) => m.type === '@xstate.snapshot' && m.event.type === 'xstate.done.actor.refresh',
+      (m) => m.type === '@xstate.snapshot' && m.event.type === 'refresh.done',
     );
     expect(refreshed.length).toBeGreaterThanOrEqual(2);
     expect(text).toContain('[REDACTED]');

@@ -59,10 +59,10 @@ describe('path coverage (xstate/graph)', () => {
           { type: 'xstate.error.actor.connect', error: failure('failed_network') },
           { type: 'xstate.error.actor.connect', error: failure('failed_other', { unauthorized: true }) },
         ] as unknown as EventObject[],
-        'xstate.done.actor.refresh': [{ type: 'xstate.done.actor.refresh', output: { kind: 'issued', record: fresh, redeemedGeneration: 1 } } as EventObject],
-        'xstate.error.actor.refresh': [
-          { type: 'xstate.error.actor.refresh', error: failure('failed_network') },
-          { type: 'xstate.error.actor.refresh', error: failure('failed_invalid_grant') },
+        'refresh.done': [{ type: 'refresh.done', output: { kind: 'issued', record: fresh, redeemedGeneration: 1 } } as EventObject],
+        'refresh.failed': [
+          { type: 'refresh.failed', error: failure('failed_network') },
+          { type: 'refresh.failed', error: failure('failed_invalid_grant') },
         ] as unknown as EventObject[],
         'token.persisted': [{ type: 'token.persisted', record: fresh } as EventObject],
         'config.updated': [{ type: 'config.updated', entry: plainEntry('gh') } as EventObject],
