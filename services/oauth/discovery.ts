@@ -39,7 +39,18 @@ export interface DiscoverOptions {
   challenge?: Challenge | null;
   /** Authorization server to try when there is no protected-resource metadata (stored issuer). */
   issuerHint?: string | null;
+  /**
+   * Where the authorization server's metadata may come from another flow's recent fetch: gets
+   * the AS URL and this flow's own fetch, to use when nothing is shared.
+   */
+  sharedMetadata?: SharedMetadata;
 }
+
+/** The AS metadata of `authorizationServerUrl`, shared between flows or fetched by `fetchOwn`. */
+export type SharedMetadata = (
+  authorizationServerUrl: string,
+  fetchOwn: () => Promise<AuthorizationServerMetadata | undefined>,
+) => Promise<AuthorizationServerMetadata | undefined>;
 
 /** Runs the waterfall; throws a classified `OAuthFlowError`. */
 export async function discover(options: DiscoverOptions): Promise<Discovery> {
@@ -60,11 +71,13 @@ export async function discover(options: DiscoverOptions): Promise<Discovery> {
     options.issuerHint ??
     new URL('/', serverUrl).href;
   checkAuthorizationServerUrl(serverName, authorizationServerUrl);
-  let metadata: AuthorizationServerMetadata | undefined;
-  try {
-    metadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, {
+  const fetchOwn = () =>
+    discoverAuthorizationServerMetadata(authorizationServerUrl, {
       fetchFn: http.fetchFor('Authorization-server metadata'),
     });
+  let metadata: AuthorizationServerMetadata | undefined;
+  try {
+    metadata = await (options.sharedMetadata?.(authorizationServerUrl, fetchOwn) ?? fetchOwn());
   } catch (error) {
     throw classifyOAuthFailure(error, http.last());
   }

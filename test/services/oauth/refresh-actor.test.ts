@@ -94,6 +94,31 @@ describe('createRefreshActor', () => {
     expect(new URLSearchParams(bodies[0]).get('resource')).toBe(server.mcpUrl);
   });
 
+  it('servers of one authorization server fetch its metadata once, and again after a failure', async () => {
+    const { server, entry, record } = await loggedIn();
+    const logic = createRefreshActor({ logger: captureLogger().logger });
+    const run = (serverKey: string) =>
+      toPromise(
+        createActor(logic, {
+          input: { entry, serverKey, record, correlationId: serverKey, attempt: 0 },
+        }).start(),
+      );
+    const metadataFetches = () =>
+      server.log().filter((e) => e.path.startsWith('/.well-known/oauth-authorization-server'))
+        .length;
+    server.clearLog();
+
+    const outputs = await Promise.all([run('a_k'), run('b_k'), run('c_k')]);
+    expect(outputs.map((output) => output.kind)).toEqual(['issued', 'issued', 'issued']);
+    expect(metadataFetches()).toBe(1);
+
+    server.setFail({ mode: 'unavailable', grant: 'refresh_token' });
+    await expect(run('d_k')).rejects.toMatchObject({ result: 'failed_server_error' });
+    server.setFail({ mode: 'none' });
+    expect((await run('e_k')).kind).toBe('issued');
+    expect(metadataFetches()).toBe(2);
+  });
+
   it('adopts a newer committed record from beforeRedeem without calling the AS', async () => {
     const { server, entry, record } = await loggedIn();
     const newer = { ...record, generation: 2, expires_at: Date.now() + 60_000 };
