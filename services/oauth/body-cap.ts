@@ -57,3 +57,36 @@ export function capBody(
     headers: response.headers,
   });
 }
+
+/** A whole answer body, read once: its bytes, or why there are none. */
+export type ReadBody = { bytes: Uint8Array } | { tooLarge: true } | { error: unknown };
+
+/**
+ * Reads all of `response`'s body, up to `limitBytes` (a declared `Content-Length` over it is
+ * not read at all); the rest is cancelled. For small answers read whole (OAuth): no stream
+ * stages per answer.
+ */
+export async function readBody(response: Response, limitBytes: number): Promise<ReadBody> {
+  const body = response.body;
+  if (body === null) return { bytes: new Uint8Array(0) };
+  if (Number(response.headers.get('content-length') ?? Number.NaN) > limitBytes) {
+    await body.cancel().catch(() => undefined);
+    return { tooLarge: true };
+  }
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let seen = 0;
+  try {
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      seen += read.value.byteLength;
+      if (seen > limitBytes) {
+        await reader.cancel().catch(() => undefined);
+        return { tooLarge: true };
+      }
+      chunks.push(read.value);
+    }
+  } catch (error) {
+    return { error };
+  }
+  return { bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) };
+}

@@ -2,10 +2,11 @@
  * @module The `fetch` the SDK's OAuth functions get: a 30 s timeout combined with the caller's
  * signal, a record of every exchange (status, headers, parsed JSON) for classification, and a
  * debug log line per exchange (method, redacted URL, status, header names, body shape, timing).
+ * Each answer's body is read once here, bounded, and handed to the SDK already read.
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { redactString } from '../logger/redact-string.js';
-import { capBody } from './body-cap.js';
+import { AnswerTooLargeError, readBody, type ReadBody } from './body-cap.js';
 import { bodyShape, parseJson, requestBodyShape } from './body-shape.js';
 import { networkProblem } from './network-error.js';
 import type { ServiceLogger } from './service-logger.js';
@@ -85,20 +86,18 @@ export function createOAuthHttp(options: OAuthHttpOptions): OAuthHttp {
       const started = now();
       let shape: unknown;
       try {
-        const response = capBody(
-          await baseFetch(url, { ...init, signal: AbortSignal.any(signals) }),
-          MAX_OAUTH_ANSWER_BYTES,
-          () => (exchange.tooLarge = true),
-        );
-        exchange.status = response.status;
-        exchange.headers = response.headers;
-        const text = await inspect(response);
+        const answer = await baseFetch(url, { ...init, signal: AbortSignal.any(signals) });
+        exchange.status = answer.status;
+        exchange.headers = answer.headers;
+        const body = await readBody(answer, MAX_OAUTH_ANSWER_BYTES);
         exchange.receivedAt = now();
+        if ('tooLarge' in body) exchange.tooLarge = true;
+        const text = inspect(body);
         if (text !== null) {
           exchange.json = parseJson(text);
-          shape = bodyShape(text, response.headers.get('content-type'));
+          shape = bodyShape(text, answer.headers.get('content-type'));
         }
-        return response;
+        return answerWith(answer, body);
       } catch (error) {
         exchange.error = error;
         throw error;
@@ -136,17 +135,36 @@ export function createOAuthHttp(options: OAuthHttpOptions): OAuthHttp {
   };
 }
 
-/** Reads a copy of the body (the SDK reads the original); null when it is not worth reading. */
-async function inspect(response: Response): Promise<string | null> {
-  if (response.body === null) return '';
-  const length = Number(response.headers.get('content-length') ?? '0');
-  if (length > MAX_INSPECTED_BYTES) return null;
-  try {
-    const text = await response.clone().text();
-    return text.length > MAX_INSPECTED_BYTES ? null : text;
-  } catch {
-    return null;
-  }
+/** The body as text for the record; null when it is not worth reading or did not arrive. */
+function inspect(body: ReadBody): string | null {
+  if (!('bytes' in body) || body.bytes.byteLength > MAX_INSPECTED_BYTES) return null;
+  return decoder.decode(body.bytes);
+}
+
+const decoder = new TextDecoder();
+/** Statuses whose answers cannot have a body (Fetch standard). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * The answer the SDK reads: the body already read, or one that fails when read as the original
+ * would have (cut off past the limit, or the error that ended it).
+ */
+function answerWith(answer: Response, body: ReadBody): Response {
+  const content =
+    'bytes' in body
+      ? body.bytes
+      : new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.error(
+              'tooLarge' in body ? new AnswerTooLargeError(MAX_OAUTH_ANSWER_BYTES) : body.error,
+            );
+          },
+        });
+  return new Response(NULL_BODY_STATUSES.has(answer.status) ? null : content, {
+    status: answer.status,
+    statusText: answer.statusText,
+    headers: answer.headers,
+  });
 }
 
 function headerNames(headers: HeadersInit | undefined): string[] | undefined {

@@ -135,6 +135,33 @@ describe('classifyOAuthFailure', () => {
     expect(failure.message).toBe('Token endpoint did not answer within 200ms.');
   });
 
+  it.each([
+    ['declared in Content-Length', true],
+    ['streamed without a length', false],
+  ])('an answer over 1 MB (%s) is cut off and failed_other', async (_how, declared) => {
+    const failure = await classifyAnswer((_req, res) => {
+      const chunk = Buffer.alloc(256 * 1024, 0x20);
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        ...(declared ? { 'content-length': String(8 * chunk.length) } : {}),
+      });
+      for (let i = 0; i < 8; i += 1) res.write(chunk);
+      res.end();
+    });
+    expect(failure.result).toBe('failed_other');
+    expect(failure.message).toMatch(/^Token endpoint answered with more than 1 MB/);
+  });
+
+  it('an answer whose body stops coming times out as a network failure', async () => {
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"access_token":');
+    });
+    const failure = await refreshFailure(server.url, 200);
+    expect(failure.result).toBe('failed_network');
+    expect(failure.message).toBe('Token endpoint did not answer within 200ms.');
+  });
+
   it('no message ever contains the refresh token', async () => {
     const failure = await classifyAnswer(answer(400, `refresh_token=${REFRESH_TOKEN}`));
     expect(failure.message).not.toContain(REFRESH_TOKEN);
