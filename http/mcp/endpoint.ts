@@ -1,14 +1,18 @@
 /**
  * @module The `/mcp` endpoint (SPEC §6): Streamable HTTP with sessions, the shared tool catalog,
- * and `notifications/tools/list_changed` to every session when the offered tools change.
+ * and `notifications/tools/list_changed` to every session when the offered tools change. A plain
+ * `tools/call` of an established session takes the direct path (direct-call.ts); every other
+ * message goes through the session's SDK transport and server.
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { MAX_MCP_BODY_BYTES, type AppDeps } from '../deps.js';
 import { listUpstreams } from '../upstreams.js';
+import type { CallDeps } from './call-tool.js';
+import { answerToolCall, cancellations, directHeaders, directToolCall } from './direct-call.js';
 import { createMcpServer } from './mcp-server.js';
-import { McpSessions } from './sessions.js';
+import { McpSessions, type McpSession } from './sessions.js';
 import { ToolCatalog } from './tool-catalog.js';
 import { watchUpstreams } from './upstream-watch.js';
 
@@ -52,9 +56,12 @@ export function createMcpEndpoint(
   routes.on(['GET', 'POST', 'DELETE'], '/mcp', async (c) => {
     const sessionId = c.req.header('mcp-session-id');
     if (sessionId !== undefined) {
-      const transport = sessions.get(sessionId);
-      if (!transport) return rpcError(c, 404, -32001, 'Session not found: initialize a new one.');
-      return transport.handleRequest(c.req.raw);
+      const session = sessions.get(sessionId);
+      if (!session) return rpcError(c, 404, -32001, 'Session not found: initialize a new one.');
+      if (c.req.method === 'POST' && directHeaders((name) => c.req.header(name))) {
+        return post(c, callDeps, sessions, session, sessionId);
+      }
+      return session.transport.handleRequest(c.req.raw);
     }
     if (c.req.method !== 'POST') {
       return rpcError(c, 400, -32000, 'Bad Request: no mcp-session-id header.');
@@ -83,4 +90,39 @@ export function createMcpEndpoint(
       await sessions.closeAll();
     },
   };
+}
+
+/**
+ * A POST of an established session whose headers the SDK accepts: a plain `tools/call` is
+ * answered directly, anything else goes to the SDK transport with the parsed body (after
+ * aborting the direct calls it cancels).
+ */
+async function post(
+  c: Context,
+  deps: CallDeps,
+  sessions: McpSessions,
+  session: McpSession,
+  sessionId: string,
+): Promise<Response> {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    return rpcError(c, 400, -32700, 'Parse error: Invalid JSON');
+  }
+  // Closed while the body was read (as the SDK transport answers then).
+  if (sessions.get(sessionId) !== session) return rpcError(c, 404, -32001, 'Session not found');
+  const call = directToolCall(body);
+  if (!call || session.calls.has(call.id)) {
+    for (const { id, reason } of cancellations(body)) session.calls.get(id)?.abort(reason);
+    return session.transport.handleRequest(c.req.raw, { parsedBody: body });
+  }
+  const controller = new AbortController();
+  session.calls.set(call.id, controller);
+  const answer = await answerToolCall(deps, call, controller.signal).finally(() => {
+    if (session.calls.get(call.id) === controller) session.calls.delete(call.id);
+  });
+  // A cancelled request gets no answer, as from the SDK server.
+  if (!answer) return new Promise<never>(() => undefined);
+  return c.json(answer, 200, { 'mcp-session-id': sessionId });
 }

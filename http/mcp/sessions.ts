@@ -1,15 +1,20 @@
 /**
  * @module The MCP sessions of `/mcp`: one Streamable HTTP transport + server per session, keyed
- * by `mcp-session-id`, removed when the session closes (DELETE, transport close, app close).
+ * by `mcp-session-id`, removed when the session closes (DELETE, transport close, app close), and
+ * the tool calls the direct path runs for it (aborted when it closes, as the SDK server's are).
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../services/logger/index.js';
 
-interface Session {
+/** One client session. */
+export interface McpSession {
   server: Server;
   transport: WebStandardStreamableHTTPServerTransport;
+  /** Direct-path tool calls in flight, by JSON-RPC id (`notifications/cancelled` aborts one). */
+  calls: Map<RequestId, AbortController>;
 }
 
 export interface McpSessionsOptions {
@@ -20,14 +25,14 @@ export interface McpSessionsOptions {
 
 /** Open sessions by id, plus those whose initialize request is still being handled. */
 export class McpSessions {
-  private readonly byId = new Map<string, Session>();
-  private readonly open = new Set<Session>();
+  private readonly byId = new Map<string, McpSession>();
+  private readonly open = new Set<McpSession>();
 
   constructor(private readonly options: McpSessionsOptions) {}
 
-  /** The transport of session `id`, if it is open. */
-  get(id: string): WebStandardStreamableHTTPServerTransport | undefined {
-    return this.byId.get(id)?.transport;
+  /** Session `id`, if it is open. */
+  get(id: string): McpSession | undefined {
+    return this.byId.get(id);
   }
 
   /** Number of initialized sessions. */
@@ -50,7 +55,11 @@ export class McpSessions {
       // call. Notifications (tools/list_changed) still go out on the session's GET stream.
       enableJsonResponse: true,
     });
-    const session: Session = { server: this.options.createServer(), transport };
+    const session: McpSession = {
+      server: this.options.createServer(),
+      transport,
+      calls: new Map(),
+    };
     session.server.onclose = () => this.forget(session);
     this.open.add(session);
     await session.server.connect(transport);
@@ -71,8 +80,10 @@ export class McpSessions {
     await Promise.allSettled(sessions.map((s) => s.server.close()));
   }
 
-  private forget(session: Session): void {
+  private forget(session: McpSession): void {
     this.open.delete(session);
+    for (const call of session.calls.values()) call.abort();
+    session.calls.clear();
     const id = session.transport.sessionId;
     if (id && this.byId.get(id) === session) {
       this.byId.delete(id);

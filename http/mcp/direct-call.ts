@@ -1,0 +1,95 @@
+/**
+ * @module The hot path of `/mcp`: a plain `tools/call` POST of an established session is answered
+ * here, without the SDK server transport (web `Request`, zod schemas of the message, the request
+ * and the result) — the call goes straight to `callTool` and its JSON-RPC answer is the HTTP
+ * body. Only a message the SDK would take exactly the same way qualifies (headers it accepts, one
+ * request with a name and object arguments, no `_meta` or task); everything else still goes
+ * through the session's SDK transport, which keeps every check and error answer it makes.
+ */
+import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js';
+import { ErrorCode, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { callTool, type CallDeps } from './call-tool.js';
+
+/** A `tools/call` request the direct path answers. */
+export interface DirectToolCall {
+  id: RequestId;
+  name: string;
+  args: Record<string, unknown> | undefined;
+}
+
+const MESSAGE_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+const PARAM_KEYS = new Set(['name', 'arguments']);
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const onlyKeys = (value: Record<string, unknown>, allowed: Set<string>) =>
+  Object.keys(value).every((key) => allowed.has(key));
+
+/**
+ * Whether a POST's headers are ones the SDK transport accepts for a request after initialize
+ * (Accept of both JSON and SSE, a JSON body, a supported protocol version or none).
+ */
+export function directHeaders(header: (name: string) => string | undefined): boolean {
+  const accept = header('accept');
+  if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) return false;
+  if (!isJsonContentType(header('content-type'))) return false;
+  const version = header('mcp-protocol-version');
+  return version === undefined || SUPPORTED_PROTOCOL_VERSIONS.includes(version);
+}
+
+/** The call in `body` when it is one plain `tools/call` request; null for anything else. */
+export function directToolCall(body: unknown): DirectToolCall | null {
+  if (!isPlainObject(body) || !onlyKeys(body, MESSAGE_KEYS)) return null;
+  const { jsonrpc, id, method, params } = body;
+  if (jsonrpc !== '2.0' || method !== 'tools/call') return null;
+  if (typeof id !== 'string' && !Number.isSafeInteger(id)) return null;
+  if (!isPlainObject(params) || !onlyKeys(params, PARAM_KEYS)) return null;
+  const { name, arguments: args } = params;
+  if (typeof name !== 'string' || (args !== undefined && !isPlainObject(args))) return null;
+  return { id: id as RequestId, name, args };
+}
+
+/** The requests a `notifications/cancelled` message (or a batch of messages) cancels. */
+export function cancellations(body: unknown): Array<{ id: RequestId; reason: unknown }> {
+  const messages: unknown[] = Array.isArray(body) ? body : [body];
+  return messages.flatMap((message) => {
+    if (!isPlainObject(message) || message.method !== 'notifications/cancelled') return [];
+    if (!isPlainObject(message.params)) return [];
+    const { requestId: id, reason } = message.params;
+    return typeof id === 'string' || typeof id === 'number' ? [{ id, reason }] : [];
+  });
+}
+
+/**
+ * Runs the call and answers its JSON-RPC response, as the SDK server would: the result, or an
+ * error with the thrown error's code and message. Null once `signal` was aborted (a cancelled
+ * request gets no answer).
+ */
+export async function answerToolCall(
+  deps: CallDeps,
+  call: DirectToolCall,
+  signal: AbortSignal,
+): Promise<JSONRPCMessage | null> {
+  try {
+    const result = await callTool(deps, call.name, call.args, signal);
+    return signal.aborted ? null : { result, jsonrpc: '2.0', id: call.id };
+  } catch (error) {
+    if (signal.aborted) return null;
+    return { jsonrpc: '2.0', id: call.id, error: rpcErrorOf(error) };
+  }
+}
+
+function rpcErrorOf(error: unknown): { code: number; message: string; data?: unknown } {
+  const { code, message, data } = (error ?? {}) as {
+    code?: unknown;
+    message?: unknown;
+    data?: unknown;
+  };
+  return {
+    code: Number.isSafeInteger(code) ? (code as number) : ErrorCode.InternalError,
+    message: typeof message === 'string' ? message : 'Internal error',
+    ...(data !== undefined && { data }),
+  };
+}
