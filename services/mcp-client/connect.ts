@@ -17,7 +17,7 @@ import { createSession, MAX_RESULT_BYTES } from './session.js';
 import { SessionLink } from './session-link.js';
 import { httpTransport, stdioTransport } from './transports.js';
 import type { HttpKind } from './transports.js';
-import { createUpstreamFetch } from './upstream-fetch.js';
+import { createUpstreamFetch, type AuthAnswer } from './upstream-fetch.js';
 
 /** Default bound on the MCP handshake and the first tool list. */
 export const CONNECT_TIMEOUT_MS = 30_000;
@@ -43,14 +43,15 @@ export async function connectUpstream(
   const timeout = options.timeoutMs ?? CONNECT_TIMEOUT_MS;
   const link = new SessionLink(input.notify, logger);
   const stderrTail: string[] = [];
-  const upstreamFetch = createUpstreamFetch({
+  const upstream = {
     headers: entry.headers,
     accessToken: input.accessToken,
-    onAuthAnswer: (answer) => link.onAuthAnswer(answer),
+    onAuthAnswer: (answer: AuthAnswer) => link.onAuthAnswer(answer),
     baseFetch: options.baseFetch,
     // The result limit plus room for the JSON-RPC envelope and SSE framing.
     maxBodyBytes: (options.maxResultBytes ?? MAX_RESULT_BYTES) + ENVELOPE_BYTES,
-  });
+  };
+  const upstreamFetch = createUpstreamFetch(upstream);
   const kinds: (HttpKind | 'stdio')[] =
     entry.protocol === 'stdio'
       ? ['stdio']
@@ -71,7 +72,7 @@ export async function connectUpstream(
     const transport =
       kind === 'stdio'
         ? stdioTransport(entry, logger, stderrTail)
-        : httpTransport(kind, entry.url ?? '', upstreamFetch);
+        : httpTransport(kind, entry.url ?? '', upstreamFetch, options.baseFetch ? null : upstream);
     const client = new Client({ name: 'mcpproxy', version: '0.1.0' });
     const abort = () => void client.close().catch(() => undefined);
     options.signal?.addEventListener('abort', abort, { once: true });

@@ -1,6 +1,7 @@
 /**
  * @module Transport construction per protocol: Streamable HTTP and SSE with the upstream fetch
- * (no `authProvider`, so the SDK never refreshes), stdio with its stderr piped to debug logs.
+ * (no `authProvider`, so the SDK never refreshes) — Streamable HTTP sends its requests on the
+ * direct path (direct-http.ts) — and stdio with its stderr piped to debug logs.
  */
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -9,18 +10,30 @@ import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/tran
 import type { UpstreamEntry } from '../../machines/upstream/upstream.types.js';
 import { redactString } from '../logger/redact-string.js';
 import type { ServiceLogger } from '../oauth/index.js';
+import { DirectHttpTransport } from './direct-http.js';
+import type { UpstreamFetchOptions } from './upstream-fetch.js';
 
 /** How many stderr lines of a stdio server are kept for error messages. */
 const STDERR_TAIL = 20;
 
 export type HttpKind = 'http' | 'sse';
 
-/** A Streamable HTTP or SSE transport over the upstream fetch. */
-export function httpTransport(kind: HttpKind, url: string, fetchFn: FetchLike): Transport {
+/**
+ * A Streamable HTTP or SSE transport over the upstream fetch. With `direct` (what the fetch was
+ * made from), Streamable HTTP requests take the direct path; without it (a custom base fetch
+ * that must see every request) all go through the fetch.
+ */
+export function httpTransport(
+  kind: HttpKind,
+  url: string,
+  fetchFn: FetchLike,
+  direct: (UpstreamFetchOptions & { maxBodyBytes: number }) | null,
+): Transport {
   const target = new URL(url);
-  return kind === 'http'
-    ? new StreamableHTTPClientTransport(target, { fetch: fetchFn })
-    : new SSEClientTransport(target, { fetch: fetchFn });
+  if (kind === 'sse') return new SSEClientTransport(target, { fetch: fetchFn });
+  return direct
+    ? new DirectHttpTransport(target, fetchFn, direct)
+    : new StreamableHTTPClientTransport(target, { fetch: fetchFn });
 }
 
 /** A stdio transport; stderr lines go to `logger.debug` and the last ones into `stderrTail`. */

@@ -28,15 +28,57 @@ export interface UpstreamFetchOptions {
   maxBodyBytes?: number;
 }
 
+/**
+ * The headers of one request: the config headers, then the transport's own (`own`), then
+ * `Authorization: Bearer <token>`; names in lower case, later ones win.
+ */
+export function upstreamHeaders(
+  config: Record<string, string>,
+  own: Iterable<[string, string]>,
+  token: string | null,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) headers[key.toLowerCase()] = value;
+  for (const [key, value] of own) headers[key.toLowerCase()] = value;
+  if (token) headers.authorization = `Bearer ${token}`;
+  return headers;
+}
+
+/**
+ * Notes a 401/403 answer to a request that carried `token`: in the trace of the call it belongs
+ * to, and for the actor unless the token was replaced meanwhile (then it asks for nothing).
+ */
+export function noteAuthAnswer(
+  options: UpstreamFetchOptions,
+  response: Response,
+  token: string | null,
+): void {
+  if (response.status !== 401 && response.status !== 403) return;
+  const params = extractWWWAuthenticateParams(response);
+  const answer: AuthAnswer = {
+    status: response.status,
+    token,
+    error: params.error ?? null,
+    scopes: (params.scope ?? '').split(/\s+/).filter(Boolean),
+    resourceMetadata: params.resourceMetadataUrl !== undefined,
+  };
+  const stale = response.status === 401 && token !== null && options.accessToken() !== token;
+  const trace = currentTrace();
+  if (trace) {
+    trace.status = response.status;
+    trace.staleToken = stale;
+    if (answer.error === 'insufficient_scope') trace.requiredScopes = answer.scopes;
+  }
+  if (!stale) options.onAuthAnswer(answer);
+}
+
 /** Creates the upstream fetch of one connection. */
 export function createUpstreamFetch(options: UpstreamFetchOptions): FetchLike {
   const base: FetchLike = options.baseFetch ?? ((url, init) => fetch(url, init));
   const limit = options.maxBodyBytes;
   return async (url, init) => {
-    const headers = new Headers(options.headers);
-    new Headers(init?.headers).forEach((value, key) => headers.set(key, value));
     const token = options.accessToken();
-    if (token) headers.set('Authorization', `Bearer ${token}`);
+    const headers = upstreamHeaders(options.headers, new Headers(init?.headers), token);
     const trace = currentTrace();
     const post = limit !== undefined && (init?.method ?? 'GET').toUpperCase() === 'POST';
     // The transport hands every request its one long-lived signal. undici ties each request to
@@ -62,24 +104,7 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): FetchLike {
         () => link?.release(),
       );
     }
-    if (response.status === 401 || response.status === 403) {
-      const params = extractWWWAuthenticateParams(response);
-      const answer: AuthAnswer = {
-        status: response.status,
-        token,
-        error: params.error ?? null,
-        scopes: (params.scope ?? '').split(/\s+/).filter(Boolean),
-        resourceMetadata: params.resourceMetadataUrl !== undefined,
-      };
-      const stale = response.status === 401 && token !== null && options.accessToken() !== token;
-      if (trace) {
-        trace.status = response.status;
-        trace.staleToken = stale;
-        if (answer.error === 'insufficient_scope') trace.requiredScopes = answer.scopes;
-      }
-      // The actor already holds a newer token: a refusal of the old one asks for nothing.
-      if (!stale) options.onAuthAnswer(answer);
-    }
+    noteAuthAnswer(options, response, token);
     return response;
   };
 }
