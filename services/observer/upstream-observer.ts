@@ -4,7 +4,7 @@
  * It reads snapshots; it never keeps its own copy of a server's status.
  */
 import type { AnyEventObject, InspectionEvent } from 'xstate';
-import { healthOf, oauthStatusOf, statePath } from '../../machines/upstream/health.js';
+import { type Health, healthOf, oauthStatusOf, statePath } from '../../machines/upstream/health.js';
 import { refreshAt } from '../../machines/upstream/timing.js';
 import type { UpstreamContext } from '../../machines/upstream/upstream.types.js';
 import type { Logger } from '../logger/index.js';
@@ -40,18 +40,45 @@ interface Seen {
   level: keyof typeof HEALTH_VALUE;
 }
 
+/** An event without what `publish` adds (its server and time). */
+type ProxyEventBody = ProxyEvent extends infer E
+  ? E extends ProxyEvent
+    ? Omit<E, 'server' | 'timestamp'>
+    : never
+  : never;
+
+/** Whether two health readings are the same (all four fields). */
+const sameHealth = (a: Health, b: Health) =>
+  a.level === b.level && a.summary === b.summary && a.detail === b.detail && a.action === b.action;
+
+/** The top-level state of a dotted state path. */
+function topOf(path: string): string {
+  const dot = path.indexOf('.');
+  return dot < 0 ? path : path.slice(0, dot);
+}
+
+/**
+ * The fields of one log line about `server`: the server, the flow's correlation id when there
+ * is one, then the line's own fields (the order a child logger with those bindings writes).
+ */
+function lineOf(server: string, flowId: string | null, fields?: Record<string, unknown>) {
+  return flowId ? { server, correlation_id: flowId, ...fields } : { server, ...fields };
+}
+
 /**
  * Creates the observer. Feed it every inspection event (`createActor(..., { inspect })`); it
  * keeps the previous snapshot per actor only to see what changed. Snapshots come several times
  * per refresh of every server, so it does per snapshot only what changed: gauges are set when
- * the state or health level changes, and a child logger is made only for a line to write.
+ * the state or health level changes, the previous health is read only when the state did not
+ * change, and log lines carry their server in their fields (no child logger per line).
  */
 export function createUpstreamObserver(deps: ObserverDeps) {
   const previous = new Map<string, Seen>();
   const { logger, metrics, events, now } = deps;
 
-  const publish = (event: ProxyEvent) => events.publish(event);
-  const base = (server: string) => ({ server, timestamp: new Date(now()).toISOString() });
+  function publish(server: string, event: ProxyEventBody) {
+    events.publish({ server, timestamp: new Date(now()).toISOString(), ...event } as ProxyEvent);
+  }
 
   function onSnapshot(id: string, seen: Seen | undefined, next: UpstreamSnapshotLike, cause: AnyEventObject) {
     const prev = seen?.snapshot;
@@ -59,8 +86,9 @@ export function createUpstreamObserver(deps: ObserverDeps) {
     const server = ctx.entry.name;
     const prevPath = seen ? seen.path : null;
     const path = statePath(next.value);
-    const top = path.split('.')[0]!;
-    const health = healthOf(next, now());
+    const top = topOf(path);
+    const at = now();
+    const health = healthOf(next, at);
 
     if (next.status === 'stopped' && top !== 'stopped') {
       forget(id, server);
@@ -73,54 +101,55 @@ export function createUpstreamObserver(deps: ObserverDeps) {
     if (seen?.level !== health.level) metrics.upstreamHealth.set({ server }, HEALTH_VALUE[health.level]);
 
     // Health read at the same moment for both snapshots: only a change of the actor counts.
-    if (prevPath !== path || JSON.stringify(healthOf(prev!, now())) !== JSON.stringify(health)) {
-      publish({ ...base(server), type: 'upstream.state', state: path, health, oauth_status: oauthStatusOf(next, now()) });
+    if (prevPath !== path || !sameHealth(healthOf(prev!, at), health)) {
+      publish(server, { type: 'upstream.state', state: path, health, oauth_status: oauthStatusOf(next, at) });
     }
     const flowId = ctx.flow?.correlationId ?? prev?.context.flow?.correlationId ?? null;
-    let child: Logger | undefined;
-    const log = () => (child ??= logger.child({ server, ...(flowId ? { correlation_id: flowId } : {}) }));
 
     // Refresh lifecycle.
     if (path.endsWith('refreshing') && prevPath !== path) {
-      log().info({ attempt: ctx.failures }, 'OAuth token refresh attempt');
+      logger.info(lineOf(server, flowId, { attempt: ctx.failures }), 'OAuth token refresh attempt');
     }
     if (cause.type === 'refresh.done') {
       const output = (cause as unknown as { output: { kind: string; record: UpstreamContext['record'] } }).output;
-      const started = prev?.context.flow?.startedAt ?? now();
-      const duration = now() - started;
+      const started = prev?.context.flow?.startedAt ?? at;
+      const duration = at - started;
       if (output.kind === 'issued') {
         metrics.refreshTotal.inc({ server, result: 'success' });
         metrics.refreshDuration.observe({ server, result: 'success' }, duration / 1000);
-        log().info(
-          { expires_at: iso(output.record?.expires_at), duration_ms: duration },
+        logger.info(
+          lineOf(server, flowId, { expires_at: iso(output.record?.expires_at), duration_ms: duration }),
           'OAuth token refresh succeeded',
         );
-        publish({
-          ...base(server),
+        publish(server, {
           type: 'oauth.token_refreshed',
           expires_at: iso(output.record?.expires_at),
           correlation_id: flowId,
         });
       } else {
-        log().info('lost refresh race; using token rotated by another process');
+        logger.info(lineOf(server, flowId), 'lost refresh race; using token rotated by another process');
       }
     }
     const commitFailed =
       cause.type === 'token.persist_failed' && ctx.failures > (prev?.context.failures ?? 0);
     if (cause.type === 'refresh.failed' || commitFailed) {
-      const started = prev?.context.flow?.startedAt ?? now();
-      const duration = now() - started;
+      const started = prev?.context.flow?.startedAt ?? at;
+      const duration = at - started;
       const result = ctx.lastResult ?? 'failed_other';
       if (cause.type === 'refresh.failed') {
         metrics.refreshTotal.inc({ server, result });
         metrics.refreshDuration.observe({ server, result }, duration / 1000);
       }
-      log().warn(
-        { result, error: ctx.lastError, attempt: Math.max(0, ctx.failures - 1), duration_ms: duration },
+      logger.warn(
+        lineOf(server, flowId, {
+          result,
+          error: ctx.lastError,
+          attempt: Math.max(0, ctx.failures - 1),
+          duration_ms: duration,
+        }),
         'OAuth token refresh failed',
       );
-      publish({
-        ...base(server),
+      publish(server, {
         type: 'oauth.refresh_failed',
         result,
         error: ctx.lastError ?? '',
@@ -128,33 +157,33 @@ export function createUpstreamObserver(deps: ObserverDeps) {
         next_retry_at: top === 'loginRequired' ? null : iso(ctx.nextRetryAt),
       });
       if (top === 'degraded' || top === 'retrying') {
-        log().info(
-          { attempt: ctx.failures, delay_ms: Math.max(0, (ctx.nextRetryAt ?? now()) - now()) },
+        logger.info(
+          lineOf(server, flowId, { attempt: ctx.failures, delay_ms: Math.max(0, (ctx.nextRetryAt ?? at) - at) }),
           'OAuth token refresh retry scheduled',
         );
       }
     }
     if (path.endsWith('refreshScheduled')) {
-      const at = refreshAt(ctx.record, ctx.settings.threshold, ctx.jitter);
+      const refreshAtMs = refreshAt(ctx.record, ctx.settings.threshold, ctx.jitter);
       const prevAt = prev && prevPath?.endsWith('refreshScheduled')
         ? refreshAt(prev.context.record, prev.context.settings.threshold, prev.context.jitter)
         : undefined;
-      if (at !== null && at !== prevAt) {
-        log().info(
-          { expires_at: iso(ctx.record?.expires_at), refresh_at: iso(at) },
+      if (refreshAtMs !== null && refreshAtMs !== prevAt) {
+        logger.info(
+          lineOf(server, flowId, { expires_at: iso(ctx.record?.expires_at), refresh_at: iso(refreshAtMs) }),
           'OAuth token refresh scheduled',
         );
       }
     }
     // Login lifecycle.
-    if (top === 'loggingIn' && prevPath !== 'loggingIn') log().info('OAuth login started');
+    if (top === 'loggingIn' && prevPath !== 'loggingIn') logger.info(lineOf(server, flowId), 'OAuth login started');
     if (prevPath === 'loggingIn' && top === 'connecting' && ctx.record?.tokens) {
-      log().info({ expires_at: iso(ctx.record.expires_at) }, 'OAuth login completed');
+      logger.info(lineOf(server, flowId, { expires_at: iso(ctx.record.expires_at) }), 'OAuth login completed');
     }
     if (top === 'loginRequired' && prevPath !== 'loginRequired') {
       const reason = ctx.loginReason ?? 'Login required';
-      log().warn({ error: reason }, 'OAuth login required');
-      publish({ ...base(server), type: 'oauth.login_required', reason });
+      logger.warn(lineOf(server, flowId, { error: reason }), 'OAuth login required');
+      publish(server, { type: 'oauth.login_required', reason });
     }
   }
 
