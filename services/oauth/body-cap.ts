@@ -59,7 +59,7 @@ export function capBody(
 }
 
 /** A whole answer body, read once: its bytes, or why there are none. */
-export type ReadBody = { bytes: Uint8Array } | { tooLarge: true } | { error: unknown };
+export type ReadBody = { bytes: Uint8Array<ArrayBuffer> } | { tooLarge: true } | { error: unknown };
 
 /**
  * Reads all of `response`'s body, up to `limitBytes` (a declared `Content-Length` over it is
@@ -88,5 +88,5 @@ export async function readBody(response: Response, limitBytes: number): Promise<
   } catch (error) {
     return { error };
   }
-  return { bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) };
+  return { bytes: Buffer.concat(chunks) };
 }
