@@ -3,18 +3,15 @@
  * commands, each sent to the server's actor and answered from its snapshot.
  */
 import { Hono } from 'hono';
-import { serverView } from '../../machines/upstream/server-view.js';
 import { BadRequestError, ConflictError } from '../../services/errors.js';
-import { redact } from '../../services/logger/index.js';
 import { DEFAULT_LOGIN_URL_TIMEOUT_MS, type AppDeps } from '../deps.js';
 import { startLogin } from '../login.js';
+import { serverViews } from '../server-views.js';
 import { listUpstreams, requireUpstream, topState, type Upstream } from '../upstreams.js';
 import { bodyFlag, queryFlag, readJsonObject, validServerName } from '../validate.js';
 
-/** The REST view of one upstream, scrubbed of secrets. */
-function viewOf(upstream: Upstream, now: number) {
-  return redact(serverView(upstream.snapshot, now));
-}
+/** The headers `c.json` sets, for views that are JSON text already. */
+const JSON_TYPE = { 'Content-Type': 'application/json' };
 
 /** Refuses a command to a server whose actor has stopped. */
 function assertRunning(upstream: Upstream): void {
@@ -29,12 +26,13 @@ export function serverRoutes(deps: AppDeps): Hono {
   const timeoutMs = deps.loginUrlTimeoutMs ?? DEFAULT_LOGIN_URL_TIMEOUT_MS;
   const upstreamOf = (raw: string) => requireUpstream(deps.supervisor, validServerName(raw));
   const fresh = (upstream: Upstream) => requireUpstream(deps.supervisor, upstream.name);
+  const views = serverViews(deps.now);
 
-  app.get('/servers', (c) =>
-    c.json(listUpstreams(deps.supervisor).map((u) => viewOf(u, deps.now()))),
+  app.get('/servers', (c) => c.body(views.list(listUpstreams(deps.supervisor)), 200, JSON_TYPE));
+
+  app.get('/servers/:name', (c) =>
+    c.body(views.one(upstreamOf(c.req.param('name'))), 200, JSON_TYPE),
   );
-
-  app.get('/servers/:name', (c) => c.json(viewOf(upstreamOf(c.req.param('name')), deps.now())));
 
   app.get('/servers/:name/tools', (c) =>
     c.json(upstreamOf(c.req.param('name')).snapshot.context.tools),
@@ -57,7 +55,7 @@ export function serverRoutes(deps: AppDeps): Hono {
       );
     }
     upstream.ref.send({ type: 'auth.logout' });
-    return c.json(viewOf(fresh(upstream), deps.now()));
+    return c.body(views.one(fresh(upstream)), 200, JSON_TYPE);
   });
 
   app.post('/servers/:name/restart', async (c) => {
@@ -70,7 +68,7 @@ export function serverRoutes(deps: AppDeps): Hono {
       );
     }
     upstream.ref.send({ type: 'upstream.restart' });
-    return c.json(viewOf(fresh(upstream), deps.now()));
+    return c.body(views.one(fresh(upstream)), 200, JSON_TYPE);
   });
 
   return app;
