@@ -37,12 +37,31 @@ export function supervisorSnapshot(supervisor: AnyActorRef): SupervisorSnapshot 
 /** Every upstream, sorted by name. */
 export function listUpstreams(supervisor: AnyActorRef): Upstream[] {
   const children = supervisorSnapshot(supervisor).context.children ?? {};
-  return Object.keys(children)
-    .sort()
-    .map((name) => {
-      const ref = children[name]!;
-      return { name, ref, snapshot: ref.getSnapshot() as UpstreamSnapshot };
-    });
+  return sortedChildren(children).map(([name, ref]) => ({
+    name,
+    ref,
+    snapshot: ref.getSnapshot() as UpstreamSnapshot,
+  }));
+}
+
+type Children = SupervisorContext['children'];
+
+/**
+ * The children sorted by name, once per children object: the supervisor's context is
+ * immutable (it assigns a new object whenever a child comes or goes), and sorting a thousand
+ * names on every `GET /api/v1/servers` showed in its profile.
+ */
+const sorted = new WeakMap<Children, [string, AnyActorRef][]>();
+
+function sortedChildren(children: Children): [string, AnyActorRef][] {
+  let entries = sorted.get(children);
+  if (!entries) {
+    entries = Object.keys(children)
+      .sort()
+      .map((name): [string, AnyActorRef] => [name, children[name]!]);
+    sorted.set(children, entries);
+  }
+  return entries;
 }
 
 /** The upstream named `name`, or undefined (own keys only: `__proto__` is no server). */
