@@ -21,6 +21,9 @@ export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler {
     },
   });
   return async function limitBody(c, next) {
+    // A GET or HEAD request has no body (a web `Request` refuses one), and asking whether it has
+    // one makes @hono/node-server build the full web `Request` of every REST read.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     return limit(c, next);
   };
 }
