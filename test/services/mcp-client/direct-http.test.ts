@@ -1,0 +1,177 @@
+/**
+ * @module The upstream transport's direct path (requests POSTed over node:http, answers parsed
+ * from the Node stream) against a scripted Streamable HTTP server: headers and bearer token, SSE
+ * answers with messages before the result, gzip, the size bound, an answer cut short, resuming
+ * an answer that gave event ids, and a same-origin redirect (left to the SDK transport).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AnswerTooLargeError } from '../../../services/oauth/index.js';
+import { DirectHttpTransport } from '../../../services/mcp-client/direct-http.js';
+import { createUpstreamFetch } from '../../../services/mcp-client/upstream-fetch.js';
+
+type Rpc = { id?: number | string; method?: string; params?: { name?: string } };
+type Script = (rpc: Rpc, res: ServerResponse, req: IncomingMessage) => void;
+
+let server: Server | undefined;
+let client: Client | undefined;
+const seen: Array<{ method: string; url: string; headers: IncomingMessage['headers']; rpc?: Rpc }> =
+  [];
+afterEach(async () => {
+  await client?.close();
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve) ?? resolve(null));
+  server = client = undefined;
+  seen.length = 0;
+});
+
+const result = (id: Rpc['id'], text: string) =>
+  JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }] } });
+const sse = (res: ServerResponse, body: string) => {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  res.end(body);
+};
+
+/** A server that handles initialize itself and answers tools/call by `script`. */
+async function start(script: Script): Promise<URL> {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const rpc = body ? (JSON.parse(body) as Rpc) : undefined;
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, rpc });
+      if (rpc?.method === 'initialize') {
+        res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's-1' });
+        res.end(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: rpc.id,
+            result: {
+              protocolVersion: '2025-06-18',
+              capabilities: { tools: {}, logging: {} },
+              serverInfo: { name: 'scripted', version: '1' },
+            },
+          }),
+        );
+      } else if (req.method === 'POST' && rpc?.id === undefined) {
+        res.writeHead(202).end();
+      } else if (
+        req.method === 'DELETE' ||
+        (req.method === 'GET' && !req.headers['last-event-id'])
+      ) {
+        res.writeHead(405).end();
+      } else {
+        script(rpc ?? {}, res, req);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return new URL(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/mcp`);
+}
+
+async function connect(url: URL, maxBodyBytes = 1024 * 1024): Promise<Client> {
+  const upstream = {
+    headers: { 'X-Team': 'blue' },
+    accessToken: () => 'token-1',
+    onAuthAnswer: () => undefined,
+    maxBodyBytes,
+  };
+  client = new Client({ name: 'test', version: '1' });
+  await client.connect(new DirectHttpTransport(url, createUpstreamFetch(upstream), upstream));
+  return client;
+}
+
+const call = (c: Client, name: string) =>
+  c.callTool({ name, arguments: {} }) as Promise<{ content: Array<{ text: string }> }>;
+
+describe('the direct path of the Streamable HTTP transport', () => {
+  it('POSTs with the session, config headers and bearer token, and reads an SSE answer with messages before the result', async () => {
+    const url = await start((rpc, res) =>
+      sse(
+        res,
+        ': comment\n\n' +
+          'event: message\ndata: {"jsonrpc":"2.0","method":"notifications/message",\ndata: "params":{"level":"info","data":"working"}}\n\n' +
+          `data: ${result(rpc.id, 'done')}\r\n\r\n`,
+      ),
+    );
+    const c = await connect(url);
+    const logged: unknown[] = [];
+    c.setNotificationHandler(
+      LoggingMessageNotificationSchema,
+      (n) => void logged.push(n.params.data),
+    );
+    expect((await call(c, 'work')).content[0]!.text).toBe('done');
+    expect(logged).toEqual(['working']);
+    const post = seen.find((s) => s.rpc?.method === 'tools/call')!;
+    expect(post.headers).toMatchObject({
+      authorization: 'Bearer token-1',
+      'x-team': 'blue',
+      'mcp-session-id': 's-1',
+      'mcp-protocol-version': '2025-06-18',
+      accept: 'application/json, text/event-stream',
+      'content-type': 'application/json',
+    });
+  });
+
+  it('reads a gzip-encoded JSON answer', async () => {
+    const url = await start((rpc, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(gzipSync(result(rpc.id, 'zipped')));
+    });
+    expect((await call(await connect(url), 'zip')).content[0]!.text).toBe('zipped');
+  });
+
+  it('stops reading an answer over the bound and fails the call as too large', async () => {
+    const url = await start((rpc, res) =>
+      sse(res, `data: ${result(rpc.id, 'x'.repeat(5000))}\n\n`),
+    );
+    await expect(call(await connect(url, 1000), 'big')).rejects.toBeInstanceOf(AnswerTooLargeError);
+  });
+
+  it('fails the call at once when the answer ends before the result', async () => {
+    const url = await start((_rpc, res) =>
+      sse(
+        res,
+        'data: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"x"}}\n\n',
+      ),
+    );
+    await expect(call(await connect(url), 'cut')).rejects.toThrow(
+      /ended its answer before the result/,
+    );
+  });
+
+  it('resumes an answer that gave event ids through the SDK transport (GET with Last-Event-ID)', async () => {
+    let pending: Rpc['id'];
+    const url = await start((rpc, res, req) => {
+      if (req.method === 'GET') {
+        expect(req.headers['last-event-id']).toBe('e-1');
+        return sse(res, `id: e-2\ndata: ${result(pending, 'resumed')}\n\n`);
+      }
+      pending = rpc.id;
+      sse(res, 'id: e-1\ndata:\n\n');
+    });
+    expect((await call(await connect(url), 'drop')).content[0]!.text).toBe('resumed');
+  });
+
+  it('leaves a same-origin redirect to the SDK transport', async () => {
+    const url = await start((rpc, res, req) => {
+      if (req.url === '/mcp') {
+        res.writeHead(307, { location: '/moved' });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(result(rpc.id, 'moved'));
+    });
+    expect((await call(await connect(url), 'redirected')).content[0]!.text).toBe('moved');
+    expect(seen.filter((s) => s.rpc?.method === 'tools/call').map((s) => s.url)).toEqual([
+      '/mcp',
+      '/mcp',
+      '/moved',
+    ]);
+  });
+});
