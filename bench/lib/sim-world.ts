@@ -264,6 +264,8 @@ export function createSimFleet(options: SimFleetOptions): SimFleet {
       return counts;
     },
     stop() {
+      // As serve stops on SIGTERM (cli/daemon.ts).
+      supervisor.send({ type: 'supervisor.stop' });
       supervisor.stop();
     },
   };

@@ -226,6 +226,14 @@ export const supervisorMachine = setup({
         } satisfies StoreCommand);
       }
     }),
+    /**
+     * Stops every upstream, the newest first. XState copies the map of children for each child it
+     * stops; removing the newest keeps that copy on V8's fast path (removing the oldest turns
+     * each copy into a dictionary: 1,000 children took seconds to stop, against serve's 5 s).
+     */
+    stopChildrenNewestFirst: enqueueActions(({ context, enqueue }) => {
+      for (const child of Object.values(context.children).reverse()) enqueue.stopChild(child);
+    }),
     noteAvailability: enqueueActions(({ context, enqueue }, params: { available: boolean }) => {
       enqueue.assign({ storeAvailable: params.available });
       for (const child of Object.values(context.children)) {
@@ -310,6 +318,6 @@ export const supervisorMachine = setup({
         'supervisor.stop': 'stopped',
       },
     },
-    stopped: { type: 'final' },
+    stopped: { type: 'final', entry: 'stopChildrenNewestFirst' },
   },
 });
