@@ -24,6 +24,11 @@ function sameTarget(a: ServerSpec, b: ServerSpec): boolean {
   return a.serverKey === b.serverKey;
 }
 
+/** Server names by server key (a key names one server: it is derived from the name). */
+function namesByKey(specs: ServerSpec[]): Record<string, string> {
+  return Object.fromEntries(specs.map((spec) => [spec.serverKey, spec.entry.name]));
+}
+
 function childInput(
   context: SupervisorContext,
   spec: ServerSpec,
@@ -78,11 +83,8 @@ export const supervisorMachine = setup({
         return event.name in context.children && context.issuers[event.name] !== issuerOf(event.record);
       }
       if (event.type === 'store.changed') {
-        const issuer = issuerOf(event.record);
-        return Object.entries(context.specs).some(
-          ([name, spec]) =>
-            spec.serverKey === event.serverKey && name in context.children && context.issuers[name] !== issuer,
-        );
+        const name = context.names[event.serverKey];
+        return name !== undefined && name in context.children && context.issuers[name] !== issuerOf(event.record);
       }
       return false;
     },
@@ -123,11 +125,9 @@ export const supervisorMachine = setup({
         if (!(event.name in context.children)) return {};
         issuers[event.name] = issuerOf(event.record);
       } else if (event.type === 'store.changed') {
-        for (const [name, spec] of Object.entries(context.specs)) {
-          if (spec.serverKey === event.serverKey && name in context.children) {
-            issuers[name] = issuerOf(event.record);
-          }
-        }
+        const name = context.names[event.serverKey];
+        if (name === undefined || !(name in context.children)) return {};
+        issuers[name] = issuerOf(event.record);
       } else {
         return {};
       }
@@ -178,12 +178,9 @@ export const supervisorMachine = setup({
     }),
     forwardChange: enqueueActions(({ context, enqueue, event }) => {
       if (event.type !== 'store.changed') return;
-      for (const [name, spec] of Object.entries(context.specs)) {
-        const child = context.children[name];
-        if (child && spec.serverKey === event.serverKey) {
-          enqueue.sendTo(child, { type: 'token.external', record: event.record } satisfies UpstreamEvent);
-        }
-      }
+      const name = context.names[event.serverKey];
+      const child = name === undefined ? undefined : context.children[name];
+      if (child) enqueue.sendTo(child, { type: 'token.external', record: event.record } satisfies UpstreamEvent);
     }),
     broadcastClockJump: enqueueActions(({ context, enqueue }) => {
       for (const child of Object.values(context.children)) {
@@ -214,6 +211,7 @@ export const supervisorMachine = setup({
       const kept = (name: string) => name in children;
       enqueue.assign({
         specs: next,
+        names: namesByKey(params.servers),
         children,
         issuers: Object.fromEntries(Object.entries(context.issuers).filter(([name]) => kept(name))),
         jitters: Object.fromEntries(Object.entries(context.jitters).filter(([name]) => kept(name))),
@@ -245,6 +243,7 @@ export const supervisorMachine = setup({
   id: 'supervisor',
   context: ({ input }) => ({
     specs: Object.fromEntries(input.servers.map((s) => [s.entry.name, s])),
+    names: namesByKey(input.servers),
     settings: input.settings,
     maxJitter: input.maxJitter,
     jitterSeed: input.jitterSeed,

@@ -28,6 +28,8 @@ export interface SupervisorInput {
 
 export interface SupervisorContext {
   specs: Record<string, ServerSpec>;
+  /** The name of each configured server by its server key (store changes name only the key). */
+  names: Record<string, string>;
   settings: RefreshSettings;
   maxJitter: number;
   jitterSeed: number;
