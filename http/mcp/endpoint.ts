@@ -124,5 +124,9 @@ async function post(
   });
   // A cancelled request gets no answer, as from the SDK server.
   if (!answer) return new Promise<never>(() => undefined);
-  return c.json(answer, 200, { 'mcp-session-id': sessionId });
+  // Plain headers: @hono/node-server writes them as they are (c.json with headers builds a
+  // web Headers object to merge them).
+  return new Response(JSON.stringify(answer), {
+    headers: { 'content-type': 'application/json', 'mcp-session-id': sessionId },
+  });
 }

@@ -29,6 +29,7 @@ import {
   JSONRPCMessageSchema,
   type JSONRPCMessage,
   type JSONRPCRequest,
+  type JSONRPCResultResponse,
 } from '@modelcontextprotocol/sdk/types.js';
 import { AnswerTooLargeError } from '../oauth/index.js';
 import { currentTrace } from './call-context.js';
@@ -114,8 +115,7 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
     if (type === 'text/event-stream') return this.readEvents(response, message, options);
     if (type === 'application/json') {
       const data: unknown = JSON.parse(await this.readText(response));
-      for (const item of Array.isArray(data) ? data : [data])
-        this.onmessage?.(JSONRPCMessageSchema.parse(item));
+      for (const item of Array.isArray(data) ? data : [data]) this.onmessage?.(messageOf(item));
       return;
     }
     response.resume();
@@ -168,7 +168,7 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
       }
       if (!event.data || (event.event && event.event !== 'message')) return;
       try {
-        const received = JSONRPCMessageSchema.parse(JSON.parse(event.data));
+        const received = messageOf(JSON.parse(event.data));
         if (isJSONRPCResultResponse(received)) answered = true;
         this.onmessage?.(received);
       } catch (error) {
@@ -217,6 +217,28 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
       });
     });
   }
+}
+
+/**
+ * A received JSON-RPC message, validated as the SDK transport does — except that a plain result
+ * response (the answer to nearly every call) is checked by hand: the client validates its result
+ * with the request's own schema next, so zod's pass over the envelope union adds nothing.
+ */
+function messageOf(value: unknown): JSONRPCMessage {
+  return isPlainResultResponse(value) ? value : JSONRPCMessageSchema.parse(value);
+}
+
+function isPlainResultResponse(value: unknown): value is JSONRPCResultResponse {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { jsonrpc, id, result } = value as Record<string, unknown>;
+  return (
+    Object.keys(value).length === 3 &&
+    jsonrpc === '2.0' &&
+    (typeof id === 'string' || Number.isSafeInteger(id)) &&
+    typeof result === 'object' &&
+    result !== null &&
+    !Array.isArray(result)
+  );
 }
 
 /** The body with its `Content-Encoding` (gzip, deflate) undone. */
