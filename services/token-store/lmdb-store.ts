@@ -1,6 +1,8 @@
 /**
- * @module The embedded token store: LMDB in `<data-dir>/mcpproxy.lmdb`, one write transaction per
- * write (LMDB serializes them across processes), records encrypted with AES-256-GCM.
+ * @module The embedded token store: LMDB in `<data-dir>/mcpproxy.lmdb`, records encrypted with
+ * AES-256-GCM. Each write is a child transaction of LMDB's next write batch (LMDB serializes
+ * them across processes): writes made at the same moment, such as the refreshes of a start,
+ * share one commit and one flush to disk, done off the event loop; a write resolves once flushed.
  */
 import { open } from 'lmdb';
 import type { RootDatabase } from 'lmdb';
@@ -127,35 +129,36 @@ class LmdbStore implements LmdbTokenStore {
   }
 
   async put(record: TokenRecord): Promise<TokenRecord> {
-    const written = this.write(() => {
+    const written = await this.write(() => {
       const stored = this.stored(record.server_key);
       return this.writeRecord(record, stored);
     });
-    this.watcher.noteOwnWrite(record.server_key, written.bytes, written.record);
-    return written.record;
+    this.watcher.announceOwnWrite(record.server_key, written);
+    return written;
   }
 
   async commit(record: TokenRecord, expectedGeneration: number): Promise<CommitResult> {
-    const outcome = this.write(() => {
+    const outcome = await this.write(() => {
       const stored = this.stored(record.server_key);
       if (stored.current !== expectedGeneration) return { written: null, current: stored.record };
       return { written: this.writeRecord(record, stored), current: stored.record };
     });
     if (outcome.written === null) return { committed: false, current: outcome.current ?? null };
-    this.watcher.noteOwnWrite(record.server_key, outcome.written.bytes, outcome.written.record);
-    return { committed: true, record: outcome.written.record };
+    this.watcher.announceOwnWrite(record.server_key, outcome.written);
+    return { committed: true, record: outcome.written };
   }
 
   async delete(serverKey: string, expectedGeneration?: number): Promise<boolean> {
-    const deleted = this.write(() => {
+    const deleted = await this.write(() => {
       const stored = this.stored(serverKey);
       if (expectedGeneration !== undefined && stored.current !== expectedGeneration) return false;
       if (!this.db.removeSync(recordKey(serverKey))) return false;
       this.db.removeSync(leaseKey(serverKey));
       this.bumpVersion();
+      this.watcher.noteOwnWriting(serverKey, null);
       return true;
     });
-    if (deleted) this.watcher.noteOwnWrite(serverKey, null, null);
+    if (deleted) this.watcher.announceOwnWrite(serverKey, null);
     return deleted;
   }
 
@@ -172,7 +175,7 @@ class LmdbStore implements LmdbTokenStore {
   }
 
   async releaseLease(serverKey: string, ownerId: string): Promise<void> {
-    this.write(() => {
+    await this.write(() => {
       if (decodeLease(this.db.get(leaseKey(serverKey)))?.owner === ownerId) {
         this.db.removeSync(leaseKey(serverKey));
       }
@@ -216,7 +219,7 @@ class LmdbStore implements LmdbTokenStore {
   }
 
   /** Seals and writes `record` as the next generation; call inside a write transaction. */
-  private writeRecord(record: TokenRecord, stored: Stored): { record: TokenRecord; bytes: Buffer } {
+  private writeRecord(record: TokenRecord, stored: Stored): TokenRecord {
     const next: TokenRecord = {
       ...record,
       generation: stored.highWater + 1,
@@ -237,7 +240,8 @@ class LmdbStore implements LmdbTokenStore {
       this.db.removeSync(leaseKey(record.server_key));
     }
     this.bumpVersion();
-    return { record: copy, bytes };
+    this.watcher.noteOwnWriting(record.server_key, bytes);
+    return copy;
   }
 
   private bumpVersion(): void {
@@ -254,9 +258,20 @@ class LmdbStore implements LmdbTokenStore {
     }
   }
 
-  /** Runs `fn` in one write transaction; LMDB failures become `StoreError` sentences. */
-  private write<T>(fn: () => T): T {
-    return this.guard('write', () => this.db.transactionSync(fn));
+  /**
+   * Runs `fn` as a child transaction of the next write batch (a throw aborts `fn`'s writes
+   * only) and resolves with its result once the batch is committed and flushed to disk. LMDB
+   * failures become `StoreError` sentences.
+   */
+  private async write<T>(fn: () => T): Promise<T> {
+    this.assertOpen();
+    try {
+      const result = (await this.db.childTransaction(fn)) as T;
+      await this.db.flushed;
+      return result;
+    } catch (error) {
+      throw this.storeError('write', error);
+    }
   }
 
   private guard<T>(action: 'read' | 'write', fn: () => T): T {
@@ -264,13 +279,17 @@ class LmdbStore implements LmdbTokenStore {
     try {
       return fn();
     } catch (error) {
-      if (error instanceof ProxyError) throw error;
-      throw new StoreError(
-        `Cannot ${action} the token store at ${this.path}: ${describeFsError(error)}. ` +
-          'Check the disk and the permissions of the data dir, then restart mcpproxy.',
-        { cause: error },
-      );
+      throw this.storeError(action, error);
     }
+  }
+
+  private storeError(action: 'read' | 'write', error: unknown): ProxyError {
+    if (error instanceof ProxyError) return error;
+    return new StoreError(
+      `Cannot ${action} the token store at ${this.path}: ${describeFsError(error)}. ` +
+        'Check the disk and the permissions of the data dir, then restart mcpproxy.',
+      { cause: error },
+    );
   }
 
   private assertOpen(): void {
