@@ -37,7 +37,8 @@ interface Target {
 interface Sample {
   latencies: number[];
   callsPerSecond: number;
-  /** CPU ms per call of the intermediary (NaN for direct) and of the upstream. */
+  /** CPU ms per call of the client (this process), the intermediary (NaN for direct), the upstream. */
+  clientCpu: number;
   proxyCpu: number;
   upstreamCpu: number;
 }
@@ -76,6 +77,7 @@ async function measure(
   const latencies: number[] = [];
   const proxyCpu0 = target.pid === null ? NaN : processCpuMs(target.pid);
   const upstreamCpu0 = processCpuMs(upstreamPid);
+  const clientCpu0 = process.cpuUsage();
   const start = performance.now();
   const deadline = start + durationMs;
   let calls = 0;
@@ -89,9 +91,11 @@ async function measure(
       }
     }),
   );
+  const clientCpu = process.cpuUsage(clientCpu0);
   return {
     latencies,
     callsPerSecond: (calls * 1000) / (performance.now() - start),
+    clientCpu: (clientCpu.user + clientCpu.system) / 1000 / calls,
     proxyCpu: target.pid === null ? NaN : (processCpuMs(target.pid) - proxyCpu0) / calls,
     upstreamCpu: (processCpuMs(upstreamPid) - upstreamCpu0) / calls,
   };
@@ -182,9 +186,20 @@ async function main(): Promise<void> {
     const latency = summarize(runs.flatMap((s) => s.latencies));
     const rates = runs.map((s) => s.callsPerSecond);
     const p50s = runs.map((s) => summarize(s.latencies).p50);
+    const clientCpu = median(runs.map((s) => s.clientCpu));
     const proxyCpu = median(runs.map((s) => s.proxyCpu));
     const upstreamCpu = median(runs.map((s) => s.upstreamCpu));
-    return { latency, rates, rate: median(rates), p50s, proxyCpu, upstreamCpu };
+    const totalCpu = clientCpu + (Number.isNaN(proxyCpu) ? 0 : proxyCpu) + upstreamCpu;
+    return {
+      latency,
+      rates,
+      rate: median(rates),
+      p50s,
+      clientCpu,
+      proxyCpu,
+      upstreamCpu,
+      totalCpu,
+    };
   };
   const tables: Table[] = CONCURRENCY.map((c) => {
     const direct = stat('direct', c);
@@ -200,8 +215,10 @@ async function main(): Promise<void> {
         'p50 ÷ direct',
         'p99 ÷ direct',
         'calls/s ÷ direct',
+        'CPU/call client',
         'CPU/call in between',
         'CPU/call upstream',
+        'CPU/call, all three',
       ],
       rows: CONTENDERS.map((name) => {
         const s = stat(name, c);
@@ -215,14 +232,17 @@ async function main(): Promise<void> {
           ratio(s.latency.p50 / direct.latency.p50),
           ratio(s.latency.p99 / direct.latency.p99),
           ratio(s.rate / direct.rate),
+          ms(s.clientCpu),
           Number.isNaN(s.proxyCpu) ? '–' : ms(s.proxyCpu),
           ms(s.upstreamCpu),
+          ms(s.totalCpu),
         ];
       }),
     };
   });
   const p1 = stat('mcpproxy', 1).latency.p50 / stat('direct', 1).latency.p50;
   const t32 = stat('mcpproxy', 32).rate / stat('mcp-hub', 32).rate;
+  const [proxy32, hub32] = [stat('mcpproxy', 32), stat('mcp-hub', 32)];
   await saveResult(
     newResult({
       name: 'proxy-overhead',
@@ -238,8 +258,8 @@ async function main(): Promise<void> {
           'endpoint (4.2.1) is SSE only. Every result is checked to be the message.',
         `Each round measures every path at concurrency 1 and 32 for ${seconds} s (after a 0.5 s warm-up per pool), in an order ` +
           'rotated every round. Latencies are pooled over the rounds for p50/p99; calls/s is the median of the rounds. ' +
-          'CPU per call (user + system from /proc, median of the rounds) is given for the process in between and for the ' +
-          'upstream: it is far less disturbed by the background load than latency.',
+          'CPU per call (user + system, median of the rounds) is given for the client (the bench process), the process in ' +
+          'between and the upstream (from /proc): it is far less disturbed by the background load than latency.',
       ],
       targets: [
         {
@@ -256,7 +276,12 @@ async function main(): Promise<void> {
         },
       ],
       tables,
-      notes: [],
+      notes: [
+        'At concurrency 32 the client, the process in between and the upstream share the 2 cores, so calls/s follow ' +
+          `the CPU all three spend per call: ${ms(proxy32.totalCpu)} through mcpproxy, ${ms(hub32.totalCpu)} through ` +
+          `mcp-hub. Twice mcp-hub's calls/s needs ≤ ${ms(hub32.totalCpu / 2)} per call in all, of which the client and the ` +
+          `upstream alone spend ${ms(proxy32.clientCpu + proxy32.upstreamCpu)} on the mcpproxy path.`,
+      ],
     }),
   );
 }
