@@ -112,6 +112,7 @@ async function bundleInto(build, root, dir, started) {
     target: 'node20',
     external: EXTERNAL,
     sourcemap: 'linked',
+    sourcesContent: false,
     minifyWhitespace: true,
     minifySyntax: true,
     banner: { js: REQUIRE_BANNER },
