@@ -97,13 +97,14 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
     }
     if (status < 200 || status >= 300) {
       const text = await this.readText(response).catch(() => null);
-      const www = response.headers['www-authenticate'];
-      const headersOfAnswer = www === undefined ? undefined : { 'www-authenticate': www };
-      noteAuthAnswer(
-        this.upstream,
-        new Response(null, { status, headers: headersOfAnswer }),
-        token,
-      );
+      if (status === 401 || status === 403) {
+        const www = response.headers['www-authenticate'];
+        const answer = new Response(null, {
+          status,
+          headers: www === undefined ? undefined : { 'www-authenticate': www },
+        });
+        noteAuthAnswer(this.upstream, answer, token);
+      }
       throw new StreamableHTTPError(status, `Error POSTing to endpoint: ${text}`);
     }
     if (status === 202) {

@@ -157,6 +157,16 @@ describe('the direct path of the Streamable HTTP transport', () => {
     expect((await call(await connect(url), 'drop')).content[0]!.text).toBe('resumed');
   });
 
+  it('fails the call with the status of an error answer, even one outside 200–599', async () => {
+    const url = await start((rpc, res) => {
+      res.writeHead(rpc.params?.name === 'odd' ? 999 : 500);
+      res.end('upstream broke');
+    });
+    const c = await connect(url);
+    await expect(call(c, 'odd')).rejects.toMatchObject({ code: 999 });
+    await expect(call(c, 'plain')).rejects.toThrow(/Error POSTing to endpoint: upstream broke/);
+  });
+
   it('leaves a same-origin redirect to the SDK transport', async () => {
     const url = await start((rpc, res, req) => {
       if (req.url === '/mcp') {
