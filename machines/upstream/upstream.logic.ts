@@ -13,7 +13,7 @@ import {
   refreshLifetimeEventAt,
   MAX_TIMER_MS,
 } from './timing.js';
-import type { ClassifiedFailure, UpstreamContext } from './upstream.types.js';
+import type { ClassifiedFailure, UpstreamContext, UpstreamInternal } from './upstream.types.js';
 
 /** Reads the classified failure from an actor error, whatever was thrown. */
 export function failureOf(error: unknown): ClassifiedFailure {
@@ -24,9 +24,17 @@ export function failureOf(error: unknown): ClassifiedFailure {
   return { result: 'failed_other', message };
 }
 
+/** The context change that sets some of the machine's internal fields. */
+export function withInternal(
+  context: UpstreamContext,
+  change: Partial<UpstreamInternal>,
+): Pick<UpstreamContext, 'internal'> {
+  return { internal: { ...context.internal, ...change } };
+}
+
 /** The moment the next refresh is due (now when one was requested), before rate limiting. */
 export function refreshDueAt(context: UpstreamContext, now: number): number {
-  if (context.refreshNow) return now;
+  if (context.internal.refreshNow) return now;
   const at = refreshAt(context.record, context.settings.threshold, context.jitter);
   return at ?? Infinity;
 }
@@ -40,7 +48,7 @@ export function refreshDelayMs(context: UpstreamContext): number {
   const now = context.env.now();
   const attemptAt = Math.max(
     refreshDueAt(context, now),
-    earliestAttempt(context.lastAttemptAt, context.settings),
+    earliestAttempt(context.internal.lastAttemptAt, context.settings),
   );
   const at = Math.min(attemptAt, refreshLifetimeEventAt(context.record, now));
   return at === Infinity ? MAX_TIMER_MS : clampDelay(at - now);
@@ -51,7 +59,7 @@ export function refreshIsDue(context: UpstreamContext): boolean {
   const now = context.env.now();
   return (
     now >= refreshDueAt(context, now) &&
-    now >= earliestAttempt(context.lastAttemptAt, context.settings)
+    now >= earliestAttempt(context.internal.lastAttemptAt, context.settings)
   );
 }
 
@@ -62,15 +70,14 @@ export function afterFailure(
 ): Partial<UpstreamContext> {
   const now = context.env.now();
   const wait = backoffMs(context.failures, failure.retryAfterMs ?? null);
-  const nextRetryAt = Math.max(now + wait, earliestAttempt(context.lastAttemptAt, context.settings));
+  const nextRetryAt = Math.max(now + wait, earliestAttempt(context.internal.lastAttemptAt, context.settings));
   return {
     failures: context.failures + 1,
     lastError: failure.message,
     lastResult: failure.result,
-    retryAfterMs: failure.retryAfterMs ?? null,
     nextRetryAt,
     flow: null,
-    pending: null,
+    ...withInternal(context, { retryAfterMs: failure.retryAfterMs ?? null, pending: null }),
   };
 }
 

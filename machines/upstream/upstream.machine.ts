@@ -31,6 +31,7 @@ import {
   refreshDelayMs,
   refreshExpiredReason,
   refreshIsDue,
+  withInternal,
 } from './upstream.logic.js';
 import type {
   ConnectInput,
@@ -80,7 +81,7 @@ export const upstreamMachine = setup({
   },
   guards: {
     isDisabled: ({ context }) => !context.entry.enabled,
-    recordCorrupt: ({ context }) => context.recordError !== null,
+    recordCorrupt: ({ context }) => context.internal.recordError !== null,
     usesOAuth: ({ context }) => context.oauth,
     refreshTokenExpired: ({ context }) => refreshTokenExpired(context.record, context.env.now()),
     accessExpiredWithRefresh: ({ context }) =>
@@ -117,9 +118,9 @@ export const upstreamMachine = setup({
     notRefreshing: not(stateIn({ degraded: 'refreshing' })),
     /** The answer is the commit of the login's own token (not of its earlier registration). */
     loginPersisted: ({ context }, params: { record: UpstreamContext['record'] }) =>
-      context.pending !== null &&
+      context.internal.pending !== null &&
       Boolean(params.record?.tokens?.access_token) &&
-      params.record?.tokens?.access_token === context.pending.tokens?.access_token,
+      params.record?.tokens?.access_token === context.internal.pending.tokens?.access_token,
     isNewer: ({ context }, params: { record: UpstreamContext['record'] }) =>
       isNewer(params.record, context.record),
     loggedOutElsewhere: ({ context }, params: { record: UpstreamContext['record'] }) =>
@@ -130,30 +131,28 @@ export const upstreamMachine = setup({
       enqueue.stopChild('session');
       enqueue.assign({ session: null, tools: [] });
     }),
-    assignSession: assign((_, params: { output: ConnectOutput }) => ({
+    assignSession: assign(({ context }, params: { output: ConnectOutput }) => ({
       session: params.output.session,
       tools: params.output.tools,
       failures: 0,
-      retryAfterMs: null,
       nextRetryAt: null,
       lastError: null,
       loginReason: null,
       oauthError: null,
-      recordError: null,
+      ...withInternal(context, { retryAfterMs: null, recordError: null }),
     })),
     startSession: spawnChild('session', {
       id: 'session',
       input: ({ context }) => ({ session: context.session! }),
     }),
-    requestRefreshNow: assign({ refreshNow: true }),
+    requestRefreshNow: assign(({ context }) => withInternal(context, { refreshNow: true })),
     runRefresh: sendTo('refresher', ({ context }) => ({
       type: 'refresh.run' as const,
       input: refreshInput(context),
     }) satisfies RefresherCommand),
     cancelRefresh: sendTo('refresher', { type: 'refresh.cancel' } satisfies RefresherCommand),
     beginRefresh: assign(({ context }) => ({
-      refreshNow: false,
-      lastAttemptAt: context.env.now(),
+      ...withInternal(context, { refreshNow: false, lastAttemptAt: context.env.now() }),
       flow: {
         kind: 'refresh' as const,
         correlationId: context.env.newId(),
@@ -162,7 +161,7 @@ export const upstreamMachine = setup({
       },
     })),
     issueRefreshed: enqueueActions(({ context, enqueue }, params: { output: RefreshOutput }) => {
-      enqueue.assign({ pending: params.output.record });
+      enqueue.assign(withInternal(context, { pending: params.output.record }));
       enqueue.sendParent({
         type: 'token.issued',
         name: context.entry.name,
@@ -172,18 +171,16 @@ export const upstreamMachine = setup({
         correlationId: context.flow?.correlationId ?? '',
       } satisfies UpstreamToParent);
     }),
-    adoptRecord: assign((_, params: { record: UpstreamContext['record'] }) => ({
+    adoptRecord: assign(({ context }, params: { record: UpstreamContext['record'] }) => ({
       record: params.record,
-      pending: null,
       flow: null,
       failures: 0,
       nextRetryAt: null,
-      retryAfterMs: null,
       lastError: null,
       lastResult: 'success' as const,
-      recordError: null,
       loginReason: null,
       oauthError: null,
+      ...withInternal(context, { pending: null, retryAfterMs: null, recordError: null }),
     })),
     assignRecord: assign((_, params: { record: UpstreamContext['record'] }) => ({
       record: params.record,
@@ -196,9 +193,9 @@ export const upstreamMachine = setup({
       oauthError: params.oauthError ? params.reason : null,
       oauth: true,
       flow: null,
-      pending: null,
       failures: 0,
       nextRetryAt: null,
+      ...withInternal(context, { pending: null }),
     })),
     noteDeadGrant: assign((_, params: { error: unknown }) => ({
       lastResult: 'failed_invalid_grant' as const,
@@ -217,7 +214,7 @@ export const upstreamMachine = setup({
     })),
     issueRecord: enqueueActions(
       ({ context, enqueue }, params: { record: TokenRecord; kind: 'login' | 'registration' }) => {
-        if (params.kind === 'login') enqueue.assign({ pending: params.record });
+        if (params.kind === 'login') enqueue.assign(withInternal(context, { pending: params.record }));
         enqueue.sendParent({
           type: 'token.issued',
           name: context.entry.name,
@@ -239,7 +236,7 @@ export const upstreamMachine = setup({
         record: context.record
           ? { ...context.record, tokens: null, issued_at: null, expires_at: null, refresh_expires_at: null }
           : null,
-        pending: null,
+        ...withInternal(context, { pending: null }),
       });
     }),
     noteStepUp: assign(({ context }, params: { scopes: string[] }) => ({
@@ -253,7 +250,11 @@ export const upstreamMachine = setup({
     setEnabled: assign(({ context }, params: { enabled: boolean }) => ({
       entry: { ...context.entry, enabled: params.enabled },
     })),
-    resetFailures: assign({ failures: 0, nextRetryAt: null, retryAfterMs: null }),
+    resetFailures: assign(({ context }) => ({
+      failures: 0,
+      nextRetryAt: null,
+      ...withInternal(context, { retryAfterMs: null }),
+    })),
     assignJitter: assign((_, params: { jitter: unknown }) => ({ jitter: clampJitter(params.jitter) })),
     assignStoreAvailable: assign((_, params: { available: boolean }) => ({
       storeAvailable: params.available,
@@ -269,21 +270,23 @@ export const upstreamMachine = setup({
     env: input.env,
     oauth: input.entry.oauth !== null || Boolean(input.record?.tokens || input.record?.registration),
     record: input.record,
-    recordError: input.recordError,
     session: null,
     tools: [],
     failures: 0,
-    retryAfterMs: null,
     nextRetryAt: null,
-    lastAttemptAt: null,
     lastError: null,
     lastResult: input.record?.last_refresh?.result ?? null,
     loginReason: null,
     oauthError: null,
-    refreshNow: false,
     flow: null,
     stepUpScopes: [],
-    pending: null,
+    internal: {
+      recordError: input.recordError,
+      retryAfterMs: null,
+      lastAttemptAt: null,
+      refreshNow: false,
+      pending: null,
+    },
     storeAvailable: true,
   }),
   invoke: { id: 'refresher', src: 'refresher', input: ({ self }) => ({ logic: providedRefresh(self) }) },
@@ -355,7 +358,7 @@ export const upstreamMachine = setup({
               target: '#upstream.loginRequired',
               actions: {
                 type: 'park',
-                params: ({ context }) => ({ reason: context.recordError!, oauthError: true }),
+                params: ({ context }) => ({ reason: context.internal.recordError!, oauthError: true }),
               },
             },
             {

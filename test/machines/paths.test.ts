@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assign, type AnyStateMachine, type EventObject } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import { statePath } from '../../machines/upstream/health.js';
+import { withInternal } from '../../machines/upstream/upstream.logic.js';
 import { upstreamMachine } from '../../machines/upstream/upstream.machine.js';
 import { supervisorMachine } from '../../machines/supervisor/supervisor.machine.js';
 import { oauthEntry, plainEntry, recordWithToken, spec, T0 } from '../helpers/machine-harness.js';
@@ -38,8 +39,8 @@ describe('path coverage (xstate/graph)', () => {
     // effects and drop the message (the supervisor tests cover the messages).
     const orphan = upstreamMachine.provide({
       actions: {
-        issueRefreshed: assign({ pending: fresh }),
-        issueRecord: assign({ pending: fresh }),
+        issueRefreshed: assign(({ context }) => withInternal(context, { pending: fresh })),
+        issueRecord: assign(({ context }) => withInternal(context, { pending: fresh })),
         clearTokens: assign({ record: null }),
       },
     });
@@ -78,7 +79,7 @@ describe('path coverage (xstate/graph)', () => {
         'xstate.error.actor.login': [{ type: 'xstate.error.actor.login', error: failure('failed_other') } as EventObject],
       }) as never,
       serializeState: (snapshot) =>
-        `${statePath(snapshot.value)}|${snapshot.context.oauth}|${snapshot.context.refreshNow}`,
+        `${statePath(snapshot.value)}|${snapshot.context.oauth}|${snapshot.context.internal.refreshNow}`,
       limit: 5_000,
     });
     const reached = new Set(paths.map((p) => statePath(p.state.value)));

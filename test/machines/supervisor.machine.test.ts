@@ -68,7 +68,7 @@ describe('supervisor machine', () => {
     await h.advance(0);
     // Hold the store's answer: the child must keep the old token meanwhile.
     const seen: string[] = [];
-    h.child('gh').subscribe((s) => seen.push(`${s.value && JSON.stringify(s.value)}:${s.context.record?.tokens?.access_token}:${s.context.pending?.tokens?.access_token ?? '-'}`));
+    h.child('gh').subscribe((s) => seen.push(`${s.value && JSON.stringify(s.value)}:${s.context.record?.tokens?.access_token}:${s.context.internal.pending?.tokens?.access_token ?? '-'}`));
     await h.advance(80_000);
     const issuedButNotCommitted = seen.find((l) => l.includes('"refreshing"') && l.includes(':at-seed-gh:at-1'));
     expect(issuedButNotCommitted).toBeDefined();
