@@ -7,6 +7,7 @@
  * while no snapshot changes within that second. Within one second an answer is the one
  * rendered at that second's first request: byte for byte what rendering it then gives.
  */
+import type { AnyActorRef } from 'xstate';
 import { serverView, type ServerView } from '../machines/upstream/server-view.js';
 import { redact } from '../services/logger/index.js';
 import type { Upstream, UpstreamSnapshot } from './upstreams.js';
@@ -15,8 +16,8 @@ import type { Upstream, UpstreamSnapshot } from './upstreams.js';
 export interface ServerViews {
   /** The JSON text of one upstream's view. */
   one(upstream: Upstream): string;
-  /** The JSON array of the views of `upstreams`, in their order, as UTF-8. */
-  list(upstreams: Upstream[]): Uint8Array<ArrayBuffer>;
+  /** The JSON array of the views of the upstream actors `refs`, in their order, as UTF-8. */
+  list(refs: readonly AnyActorRef[]): Uint8Array<ArrayBuffer>;
 }
 
 interface Rendered {
@@ -28,6 +29,7 @@ interface Rendered {
 
 interface RenderedList {
   second: number;
+  refs: readonly AnyActorRef[];
   snapshots: UpstreamSnapshot[];
   /** Each view's JSON, in order. */
   parts: string[];
@@ -59,19 +61,17 @@ export function serverViews(now: () => number): ServerViews {
       const at = now();
       return jsonOf(upstream.snapshot, at, secondOf(at));
     },
-    list(upstreams) {
+    list(refs) {
       const at = now();
       const second = secondOf(at);
-      const snapshots = upstreams.map((u) => u.snapshot);
-      if (lastList?.second === second && sameItems(lastList.snapshots, snapshots)) {
-        return lastList.body;
-      }
+      if (lastList?.second === second && unchanged(lastList, refs)) return lastList.body;
+      const snapshots = refs.map((ref) => ref.getSnapshot() as UpstreamSnapshot);
       const parts = snapshots.map((s) => jsonOf(s, at, second));
       const body =
         lastList && sameItems(lastList.parts, parts)
           ? lastList.body
           : Buffer.from(`[${parts.join(',')}]`, 'utf8');
-      lastList = { second, snapshots, parts, body };
+      lastList = { second, refs, snapshots, parts, body };
       return body;
     },
   };
@@ -79,8 +79,20 @@ export function serverViews(now: () => number): ServerViews {
 
 const secondOf = (ms: number) => Math.floor(ms / 1000);
 
-/** True when both arrays hold the same items (objects, or equal strings) in the same order. */
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+/**
+ * True when `refs` are the actors of `list` (the same array: see `upstreamRefs`) and none has
+ * a new snapshot. Allocates nothing: it runs on every request.
+ */
+function unchanged(list: RenderedList, refs: readonly AnyActorRef[]): boolean {
+  if (list.refs !== refs) return false;
+  for (let i = 0; i < refs.length; i++) {
+    if (refs[i]!.getSnapshot() !== list.snapshots[i]) return false;
+  }
+  return true;
+}
+
+/** True when both arrays hold equal strings in the same order. */
+function sameItems(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -36,32 +36,45 @@ export function supervisorSnapshot(supervisor: AnyActorRef): SupervisorSnapshot 
 
 /** Every upstream, sorted by name. */
 export function listUpstreams(supervisor: AnyActorRef): Upstream[] {
-  const children = supervisorSnapshot(supervisor).context.children ?? {};
-  return sortedChildren(children).map(([name, ref]) => ({
-    name,
+  const { names, refs } = sortedChildren(supervisor);
+  return refs.map((ref, i) => ({
+    name: names[i]!,
     ref,
     snapshot: ref.getSnapshot() as UpstreamSnapshot,
   }));
 }
 
+/**
+ * Every upstream actor, sorted by name: the same array until a server comes or goes, so a
+ * caller that reads all their snapshots on every request allocates nothing.
+ */
+export function upstreamRefs(supervisor: AnyActorRef): readonly AnyActorRef[] {
+  return sortedChildren(supervisor).refs;
+}
+
 type Children = SupervisorContext['children'];
+
+interface SortedChildren {
+  names: string[];
+  refs: AnyActorRef[];
+}
 
 /**
  * The children sorted by name, once per children object: the supervisor's context is
  * immutable (it assigns a new object whenever a child comes or goes), and sorting a thousand
  * names on every `GET /api/v1/servers` showed in its profile.
  */
-const sorted = new WeakMap<Children, [string, AnyActorRef][]>();
+const sorted = new WeakMap<Children, SortedChildren>();
 
-function sortedChildren(children: Children): [string, AnyActorRef][] {
-  let entries = sorted.get(children);
-  if (!entries) {
-    entries = Object.keys(children)
-      .sort()
-      .map((name): [string, AnyActorRef] => [name, children[name]!]);
-    sorted.set(children, entries);
+function sortedChildren(supervisor: AnyActorRef): SortedChildren {
+  const children = supervisorSnapshot(supervisor).context.children ?? {};
+  let entry = sorted.get(children);
+  if (!entry) {
+    const names = Object.keys(children).sort();
+    entry = { names, refs: names.map((name) => children[name]!) };
+    sorted.set(children, entry);
   }
-  return entries;
+  return entry;
 }
 
 /** The upstream named `name`, or undefined (own keys only: `__proto__` is no server). */

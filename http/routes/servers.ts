@@ -7,7 +7,7 @@ import { BadRequestError, ConflictError } from '../../services/errors.js';
 import { DEFAULT_LOGIN_URL_TIMEOUT_MS, type AppDeps } from '../deps.js';
 import { startLogin } from '../login.js';
 import { serverViews } from '../server-views.js';
-import { listUpstreams, requireUpstream, topState, type Upstream } from '../upstreams.js';
+import { requireUpstream, topState, upstreamRefs, type Upstream } from '../upstreams.js';
 import { bodyFlag, queryFlag, readJsonObject, validServerName } from '../validate.js';
 
 /** The headers `c.json` sets, for views that are JSON text already. */
@@ -28,7 +28,7 @@ export function serverRoutes(deps: AppDeps): Hono {
   const fresh = (upstream: Upstream) => requireUpstream(deps.supervisor, upstream.name);
   const views = serverViews(deps.now);
 
-  app.get('/servers', (c) => c.body(views.list(listUpstreams(deps.supervisor)), 200, JSON_TYPE));
+  app.get('/servers', (c) => c.body(views.list(upstreamRefs(deps.supervisor)), 200, JSON_TYPE));
 
   app.get('/servers/:name', (c) =>
     c.body(views.one(upstreamOf(c.req.param('name'))), 200, JSON_TYPE),

@@ -7,7 +7,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serverView } from '../../machines/upstream/server-view.js';
 import { redact } from '../../services/logger/index.js';
 import { serverViews } from '../../http/server-views.js';
-import { listUpstreams, type Upstream, type UpstreamSnapshot } from '../../http/upstreams.js';
+import type { AnyActorRef } from 'xstate';
+import {
+  listUpstreams,
+  upstreamRefs,
+  type Upstream,
+  type UpstreamSnapshot,
+} from '../../http/upstreams.js';
 import { T0 } from '../helpers/machine-harness.js';
 import { closeApp, makeApp, post, type TestApp } from './support/app.js';
 
@@ -65,23 +71,23 @@ describe('serverViews', () => {
       value: 'retrying',
       context: { ...github.snapshot.context, failures: 2, nextRetryAt, lastError: 'HTTP 503' },
     };
-    return { ...github, snapshot };
+    return { ...github, ref: { getSnapshot: () => snapshot } as AnyActorRef, snapshot };
   };
 
   it('keeps a view for the second it was rendered in, and follows the time after it', () => {
     const second = T0 + 10_000;
-    const server = [retrying(second + 5_500)];
+    const server = retrying(second + 5_500);
     const views = serverViews(() => now);
     now = second + 100;
-    const first = text(views.list(server));
-    expect(first).toBe(unmemoized(server, now));
+    const first = text(views.list([server.ref]));
+    expect(first).toBe(unmemoized([server], now));
     expect(JSON.parse(first)[0].health.detail).toBe('Retry 2 in 6s: HTTP 503');
     now = second + 900; // same second: the countdown rendered at its first request
-    expect(text(views.list(server))).toBe(first);
-    expect(views.one(server[0]!)).toBe(JSON.stringify(JSON.parse(first)[0]));
+    expect(text(views.list([server.ref]))).toBe(first);
+    expect(views.one(server)).toBe(JSON.stringify(JSON.parse(first)[0]));
     now = second + 1_100;
-    const next = text(views.list(server));
-    expect(next).toBe(unmemoized(server, now));
+    const next = text(views.list([server.ref]));
+    expect(next).toBe(unmemoized([server], now));
     expect(JSON.parse(next)[0].health.detail).toBe('Retry 2 in 5s: HTTP 503');
   });
 
@@ -89,8 +95,20 @@ describe('serverViews', () => {
     const views = serverViews(() => now);
     for (const at of [T0, T0 + 999, T0 + 1_000, T0 + 3_000]) {
       now = at;
-      expect(text(views.list(upstreams()))).toBe(unmemoized(upstreams(), now));
+      const answer = text(views.list(upstreamRefs(t.world.supervisor)));
+      expect(answer).toBe(unmemoized(upstreams(), now));
     }
+  });
+
+  it('follows a new snapshot of one actor within the second', () => {
+    const views = serverViews(() => now);
+    let snapshot = retrying(T0 + 5_000).snapshot;
+    const refs = [{ getSnapshot: () => snapshot } as AnyActorRef];
+    const before = text(views.list(refs));
+    snapshot = { ...snapshot, context: { ...snapshot.context, failures: 3 } };
+    const after = text(views.list(refs));
+    expect(after).not.toBe(before);
+    expect(after).toBe(JSON.stringify([redact(serverView(snapshot, now))]));
   });
 
   it('answers an empty list as []', () => {
