@@ -100,8 +100,10 @@ export function createUpstreamObserver(deps: ObserverDeps) {
     }
     if (seen?.level !== health.level) metrics.upstreamHealth.set({ server }, HEALTH_VALUE[health.level]);
 
-    // Health read at the same moment for both snapshots: only a change of the actor counts.
-    if (prevPath !== path || !sameHealth(healthOf(prev!, at), health)) {
+    // Events are built only for someone to read them (an SSE client). Health read at the same
+    // moment for both snapshots: only a change of the actor counts.
+    const listened = events.size > 0;
+    if (listened && (prevPath !== path || !sameHealth(healthOf(prev!, at), health))) {
       publish(server, { type: 'upstream.state', state: path, health, oauth_status: oauthStatusOf(next, at) });
     }
     const flowId = ctx.flow?.correlationId ?? prev?.context.flow?.correlationId ?? null;
@@ -121,11 +123,13 @@ export function createUpstreamObserver(deps: ObserverDeps) {
           lineOf(server, flowId, { expires_at: iso(output.record?.expires_at), duration_ms: duration }),
           'OAuth token refresh succeeded',
         );
-        publish(server, {
-          type: 'oauth.token_refreshed',
-          expires_at: iso(output.record?.expires_at),
-          correlation_id: flowId,
-        });
+        if (listened) {
+          publish(server, {
+            type: 'oauth.token_refreshed',
+            expires_at: iso(output.record?.expires_at),
+            correlation_id: flowId,
+          });
+        }
       } else {
         logger.info(lineOf(server, flowId), 'lost refresh race; using token rotated by another process');
       }
@@ -149,13 +153,15 @@ export function createUpstreamObserver(deps: ObserverDeps) {
         }),
         'OAuth token refresh failed',
       );
-      publish(server, {
-        type: 'oauth.refresh_failed',
-        result,
-        error: ctx.lastError ?? '',
-        retry_count: ctx.failures,
-        next_retry_at: top === 'loginRequired' ? null : iso(ctx.nextRetryAt),
-      });
+      if (listened) {
+        publish(server, {
+          type: 'oauth.refresh_failed',
+          result,
+          error: ctx.lastError ?? '',
+          retry_count: ctx.failures,
+          next_retry_at: top === 'loginRequired' ? null : iso(ctx.nextRetryAt),
+        });
+      }
       if (top === 'degraded' || top === 'retrying') {
         logger.info(
           lineOf(server, flowId, { attempt: ctx.failures, delay_ms: Math.max(0, (ctx.nextRetryAt ?? at) - at) }),
@@ -183,7 +189,7 @@ export function createUpstreamObserver(deps: ObserverDeps) {
     if (top === 'loginRequired' && prevPath !== 'loginRequired') {
       const reason = ctx.loginReason ?? 'Login required';
       logger.warn(lineOf(server, flowId, { error: reason }), 'OAuth login required');
-      publish(server, { type: 'oauth.login_required', reason });
+      if (listened) publish(server, { type: 'oauth.login_required', reason });
     }
   }
 
