@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   const results = new Map<number, CannonResult[]>();
   let bytes = 0;
   let cpuPerRequest: number[] = [];
+  const clientCpuPerRequest: number[] = [];
   let settleMs = 0;
   try {
     const settleStart = performance.now();
@@ -65,9 +66,15 @@ async function main(): Promise<void> {
     for (let run = 0; run < runs; run++) {
       for (const connections of CONNECTIONS) {
         const cpu0 = processCpuMs(proxy.pid);
+        const clientCpu0 = process.cpuUsage();
         const result = await cannon(url, connections, seconds);
         const cpu = processCpuMs(proxy.pid) - cpu0;
-        if (connections === 10) cpuPerRequest.push(cpu / Math.max(1, result.requests.total));
+        const clientCpu = process.cpuUsage(clientCpu0);
+        if (connections === 10) {
+          const total = Math.max(1, result.requests.total);
+          cpuPerRequest.push(cpu / total);
+          clientCpuPerRequest.push((clientCpu.user + clientCpu.system) / 1000 / total);
+        }
         results.set(connections, [...(results.get(connections) ?? []), result]);
         console.log(
           `run ${run + 1} c=${connections}: p50 ${ms(result.latency.p50)} p99 ${ms(result.latency.p99)} ${fixed(result.requests.average, 0)} req/s` +
@@ -123,6 +130,13 @@ async function main(): Promise<void> {
           figure: 'proxy CPU per request (10 connections, median of runs)',
           target: '–',
           value: ms(median(cpuPerRequest)),
+          met: null,
+        },
+        {
+          figure:
+            "autocannon's own CPU per request (the bench process, same cores; 10 connections, median)",
+          target: '–',
+          value: ms(median(clientCpuPerRequest)),
           met: null,
         },
       ],
