@@ -69,6 +69,15 @@ const failures = new Map<string, unknown>();
 const logOf = (name: string): RequestLogEntry[] =>
   name === 'down' ? down.log() : ases.get(name)!.log();
 const view = (name: string) => serverView(proxy.url, name);
+/**
+ * The view once the refreshed token is stored: `oauth.token_refreshed` is sent when the token
+ * endpoint answers, and the server stays in `refreshing` until the store has committed the token.
+ */
+const committedView = (name: string) =>
+  waitForView(proxy.url, name, (v) => v.state === 'authenticated.refreshScheduled', {
+    timeoutMs: 10_000,
+    what: `${name}'s refreshed token to be committed`,
+  });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const isEvent = (type: string, server: string) => (d: any) =>
   d?.type === type && d.server === server;
@@ -102,7 +111,7 @@ const scenarios: Record<string, () => Promise<Record<string, any>>> = {
   async noexp() {
     const as = ases.get('noexp')!;
     await events.next(isEvent('oauth.token_refreshed', 'noexp'), 30_000);
-    const afterRefresh = await view('noexp');
+    const afterRefresh = await committedView('noexp');
     // Past both the rate-limit window and the moment a 15 s token would have been refreshed.
     await sleep(MIN_INTERVAL_MS + 1000);
     const refreshesBefore401 = refreshRequests(as.log()).length;
@@ -152,7 +161,7 @@ const scenarios: Record<string, () => Promise<Record<string, any>>> = {
   },
   async slow() {
     const refreshed = await events.next(isEvent('oauth.token_refreshed', 'slow'), 40_000);
-    return { refreshed, after: await view('slow') };
+    return { refreshed, after: await committedView('slow') };
   },
   async dead() {
     const failed = await failedEvent('dead');
