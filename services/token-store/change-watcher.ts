@@ -45,17 +45,10 @@ export class ChangeWatcher {
     }
   }
 
-  /**
-   * Takes a write of this process as seen (`bytes` null for a delete) before it commits, so a
-   * poll after the commit does not report it as another process's change.
-   */
-  noteOwnWriting(serverKey: string, bytes: Uint8Array | null): void {
+  /** Announces a committed write of this process (`bytes`/`record` null for a delete). */
+  noteOwnWrite(serverKey: string, bytes: Uint8Array | null, record: TokenRecord | null): void {
     if (bytes === null) this.seen.delete(serverKey);
     else this.seen.set(serverKey, fingerprint(bytes));
-  }
-
-  /** Announces a committed write of this process (`record` null for a delete). */
-  announceOwnWrite(serverKey: string, record: TokenRecord | null): void {
     this.emit({ serverKey, record });
   }
 

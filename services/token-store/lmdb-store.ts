@@ -1,8 +1,6 @@
 /**
- * @module The embedded token store: LMDB in `<data-dir>/mcpproxy.lmdb`, records encrypted with
- * AES-256-GCM. Each write is a child transaction of LMDB's next write batch (LMDB serializes
- * them across processes): writes made at the same moment, such as the refreshes of a start,
- * share one commit and one flush to disk, done off the event loop; a write resolves once flushed.
+ * @module The embedded token store: LMDB in `<data-dir>/mcpproxy.lmdb`, one write transaction per
+ * write (LMDB serializes them across processes), records encrypted with AES-256-GCM.
  */
 import { open } from 'lmdb';
 import type { RootDatabase } from 'lmdb';
@@ -129,36 +127,35 @@ class LmdbStore implements LmdbTokenStore {
   }
 
   async put(record: TokenRecord): Promise<TokenRecord> {
-    const written = await this.write(() => {
+    const written = this.write(() => {
       const stored = this.stored(record.server_key);
       return this.writeRecord(record, stored);
     });
-    this.watcher.announceOwnWrite(record.server_key, written);
-    return written;
+    this.watcher.noteOwnWrite(record.server_key, written.bytes, written.record);
+    return written.record;
   }
 
   async commit(record: TokenRecord, expectedGeneration: number): Promise<CommitResult> {
-    const outcome = await this.write(() => {
+    const outcome = this.write(() => {
       const stored = this.stored(record.server_key);
       if (stored.current !== expectedGeneration) return { written: null, current: stored.record };
       return { written: this.writeRecord(record, stored), current: stored.record };
     });
     if (outcome.written === null) return { committed: false, current: outcome.current ?? null };
-    this.watcher.announceOwnWrite(record.server_key, outcome.written);
-    return { committed: true, record: outcome.written };
+    this.watcher.noteOwnWrite(record.server_key, outcome.written.bytes, outcome.written.record);
+    return { committed: true, record: outcome.written.record };
   }
 
   async delete(serverKey: string, expectedGeneration?: number): Promise<boolean> {
-    const deleted = await this.write(() => {
+    const deleted = this.write(() => {
       const stored = this.stored(serverKey);
       if (expectedGeneration !== undefined && stored.current !== expectedGeneration) return false;
       if (!this.db.removeSync(recordKey(serverKey))) return false;
       this.db.removeSync(leaseKey(serverKey));
       this.bumpVersion();
-      this.watcher.noteOwnWriting(serverKey, null);
       return true;
     });
-    if (deleted) this.watcher.announceOwnWrite(serverKey, null);
+    if (deleted) this.watcher.noteOwnWrite(serverKey, null, null);
     return deleted;
   }
 
@@ -175,7 +172,7 @@ class LmdbStore implements LmdbTokenStore {
   }
 
   async releaseLease(serverKey: string, ownerId: string): Promise<void> {
-    await this.write(() => {
+    this.write(() => {
       if (decodeLease(this.db.get(leaseKey(serverKey)))?.owner === ownerId) {
         this.db.removeSync(leaseKey(serverKey));
       }
@@ -219,7 +216,7 @@ class LmdbStore implements LmdbTokenStore {
   }
 
   /** Seals and writes `record` as the next generation; call inside a write transaction. */
-  private writeRecord(record: TokenRecord, stored: Stored): TokenRecord {
+  private writeRecord(record: TokenRecord, stored: Stored): { record: TokenRecord; bytes: Buffer } {
     const next: TokenRecord = {
       ...record,
       generation: stored.highWater + 1,
@@ -240,8 +237,7 @@ class LmdbStore implements LmdbTokenStore {
       this.db.removeSync(leaseKey(record.server_key));
     }
     this.bumpVersion();
-    this.watcher.noteOwnWriting(record.server_key, bytes);
-    return copy;
+    return { record: copy, bytes };
   }
 
   private bumpVersion(): void {
@@ -258,20 +254,9 @@ class LmdbStore implements LmdbTokenStore {
     }
   }
 
-  /**
-   * Runs `fn` as a child transaction of the next write batch (a throw aborts `fn`'s writes
-   * only) and resolves with its result once the batch is committed and flushed to disk. LMDB
-   * failures become `StoreError` sentences.
-   */
-  private async write<T>(fn: () => T): Promise<T> {
-    this.assertOpen();
-    try {
-      const result = (await this.db.childTransaction(fn)) as T;
-      await this.db.flushed;
-      return result;
-    } catch (error) {
-      throw this.storeError('write', error);
-    }
+  /** Runs `fn` in one write transaction; LMDB failures become `StoreError` sentences. */
+  private write<T>(fn: () => T): T {
+    return this.guard('write', () => this.db.transactionSync(fn));
   }
 
   private guard<T>(action: 'read' | 'write', fn: () => T): T {
@@ -279,17 +264,13 @@ class LmdbStore implements LmdbTokenStore {
     try {
       return fn();
     } catch (error) {
-      throw this.storeError(action, error);
+      if (error instanceof ProxyError) throw error;
+      throw new StoreError(
+        `Cannot ${action} the token store at ${this.path}: ${describeFsError(error)}. ` +
+          'Check the disk and the permissions of the data dir, then restart mcpproxy.',
+        { cause: error },
+      );
     }
-  }
-
-  private storeError(action: 'read' | 'write', error: unknown): ProxyError {
-    if (error instanceof ProxyError) return error;
-    return new StoreError(
-      `Cannot ${action} the token store at ${this.path}: ${describeFsError(error)}. ` +
-        'Check the disk and the permissions of the data dir, then restart mcpproxy.',
-      { cause: error },
-    );
   }
 
   private assertOpen(): void {
