@@ -35,10 +35,7 @@ export async function startLogin(
   timeoutMs: number,
 ): Promise<LoginAnswer> {
   assertCanLogin(await oauthKnown(upstream, timeoutMs));
-  // A parked server needs a flow even while its access token is still valid (its refresh token
-  // was rejected): only a usable session makes an unforced login a no-op.
-  const parked = topState(upstream.snapshot) === 'loginRequired';
-  upstream.ref.send({ type: 'auth.login', force: force || parked });
+  upstream.ref.send({ type: 'auth.login', force });
   const now = upstream.ref.getSnapshot() as UpstreamSnapshot;
   if (topState(now) !== 'loggingIn') return { status: 'authenticated' };
   return waitForAuthUrl(upstream, timeoutMs);

@@ -98,7 +98,8 @@ export const upstreamMachine = setup({
       params.output.kind === 'adopted' && !params.output.record.tokens,
     isDeadGrant: (_, params: { error: unknown }) =>
       failureOf(params.error).result === 'failed_invalid_grant',
-    isUnauthorized: (_, params: { error: unknown }) => failureOf(params.error).unauthorized === true,
+    isUnauthorized: (_, params: { error: unknown }) =>
+      failureOf(params.error).unauthorized === true,
     isOAuthError: (_, params: { error: unknown }) => failureOf(params.error).oauthError === true,
     mayRefreshForConnect: ({ context }, params: { error: unknown }) =>
       failureOf(params.error).unauthorized === true &&
@@ -146,10 +147,14 @@ export const upstreamMachine = setup({
       input: ({ context }) => ({ session: context.session! }),
     }),
     requestRefreshNow: assign(({ context }) => withInternal(context, { refreshNow: true })),
-    runRefresh: sendTo('refresher', ({ context }) => ({
-      type: 'refresh.run' as const,
-      input: refreshInput(context),
-    }) satisfies RefresherCommand),
+    runRefresh: sendTo(
+      'refresher',
+      ({ context }) =>
+        ({
+          type: 'refresh.run' as const,
+          input: refreshInput(context),
+        }) satisfies RefresherCommand,
+    ),
     cancelRefresh: sendTo('refresher', { type: 'refresh.cancel' } satisfies RefresherCommand),
     beginRefresh: assign(({ context }) => ({
       ...withInternal(context, { refreshNow: false, lastAttemptAt: context.env.now() }),
@@ -167,7 +172,8 @@ export const upstreamMachine = setup({
         name: context.entry.name,
         kind: 'refresh',
         record: params.output.record,
-        expectedGeneration: params.output.kind === 'issued' ? params.output.redeemedGeneration : null,
+        expectedGeneration:
+          params.output.kind === 'issued' ? params.output.redeemedGeneration : null,
         correlationId: context.flow?.correlationId ?? '',
       } satisfies UpstreamToParent);
     }),
@@ -214,7 +220,8 @@ export const upstreamMachine = setup({
     })),
     issueRecord: enqueueActions(
       ({ context, enqueue }, params: { record: TokenRecord; kind: 'login' | 'registration' }) => {
-        if (params.kind === 'login') enqueue.assign(withInternal(context, { pending: params.record }));
+        if (params.kind === 'login')
+          enqueue.assign(withInternal(context, { pending: params.record }));
         enqueue.sendParent({
           type: 'token.issued',
           name: context.entry.name,
@@ -234,7 +241,13 @@ export const upstreamMachine = setup({
       } satisfies UpstreamToParent);
       enqueue.assign({
         record: context.record
-          ? { ...context.record, tokens: null, issued_at: null, expires_at: null, refresh_expires_at: null }
+          ? {
+              ...context.record,
+              tokens: null,
+              issued_at: null,
+              expires_at: null,
+              refresh_expires_at: null,
+            }
           : null,
         ...withInternal(context, { pending: null }),
       });
@@ -242,7 +255,9 @@ export const upstreamMachine = setup({
     noteStepUp: assign(({ context }, params: { scopes: string[] }) => ({
       stepUpScopes: [...new Set([...context.stepUpScopes, ...params.scopes])],
     })),
-    assignTools: assign((_, params: { tools: UpstreamContext['tools'] }) => ({ tools: params.tools })),
+    assignTools: assign((_, params: { tools: UpstreamContext['tools'] }) => ({
+      tools: params.tools,
+    })),
     assignEntry: assign((_, params: { entry: UpstreamContext['entry'] }) => ({
       entry: params.entry,
       oauth: params.entry.oauth !== null,
@@ -255,7 +270,9 @@ export const upstreamMachine = setup({
       nextRetryAt: null,
       ...withInternal(context, { retryAfterMs: null }),
     })),
-    assignJitter: assign((_, params: { jitter: unknown }) => ({ jitter: clampJitter(params.jitter) })),
+    assignJitter: assign((_, params: { jitter: unknown }) => ({
+      jitter: clampJitter(params.jitter),
+    })),
     assignStoreAvailable: assign((_, params: { available: boolean }) => ({
       storeAvailable: params.available,
     })),
@@ -268,7 +285,8 @@ export const upstreamMachine = setup({
     settings: input.settings,
     jitter: clampJitter(input.jitter),
     env: input.env,
-    oauth: input.entry.oauth !== null || Boolean(input.record?.tokens || input.record?.registration),
+    oauth:
+      input.entry.oauth !== null || Boolean(input.record?.tokens || input.record?.registration),
     record: input.record,
     session: null,
     tools: [],
@@ -289,7 +307,11 @@ export const upstreamMachine = setup({
     },
     storeAvailable: true,
   }),
-  invoke: { id: 'refresher', src: 'refresher', input: ({ self }) => ({ logic: providedRefresh(self) }) },
+  invoke: {
+    id: 'refresher',
+    src: 'refresher',
+    input: ({ self }) => ({ logic: providedRefresh(self) }),
+  },
   initial: 'connecting',
   on: {
     'auth.login': {
@@ -307,7 +329,10 @@ export const upstreamMachine = setup({
       reenter: true,
       actions: { type: 'setEnabled', params: { enabled: true } },
     },
-    'upstream.disable': { target: '.idle', actions: { type: 'setEnabled', params: { enabled: false } } },
+    'upstream.disable': {
+      target: '.idle',
+      actions: { type: 'setEnabled', params: { enabled: false } },
+    },
     'upstream.stop': '.stopped',
     'config.updated': {
       target: '.connecting',
@@ -335,7 +360,10 @@ export const upstreamMachine = setup({
       actions: { type: 'assignTools', params: ({ event }) => ({ tools: event.tools }) },
     },
     'store.availability': {
-      actions: { type: 'assignStoreAvailable', params: ({ event }) => ({ available: event.available }) },
+      actions: {
+        type: 'assignStoreAvailable',
+        params: ({ event }) => ({ available: event.available }),
+      },
     },
     'upstream.insufficient_scope': {
       actions: { type: 'noteStepUp', params: ({ event }) => ({ scopes: event.scopes }) },
@@ -358,7 +386,10 @@ export const upstreamMachine = setup({
               target: '#upstream.loginRequired',
               actions: {
                 type: 'park',
-                params: ({ context }) => ({ reason: context.internal.recordError!, oauthError: true }),
+                params: ({ context }) => ({
+                  reason: context.internal.recordError!,
+                  oauthError: true,
+                }),
               },
             },
             {
@@ -386,7 +417,11 @@ export const upstreamMachine = setup({
           entry: 'requestRefreshNow',
           after: {
             refreshDelay: [
-              { guard: 'refreshTokenExpired', target: '#upstream.loginRequired', actions: refreshExpiredActions() },
+              {
+                guard: 'refreshTokenExpired',
+                target: '#upstream.loginRequired',
+                actions: refreshExpiredActions(),
+              },
               { guard: 'refreshDue', target: 'refreshing' },
               { target: 'refreshPending', reenter: true },
             ],
@@ -401,9 +436,17 @@ export const upstreamMachine = setup({
               {
                 guard: { type: 'wasAdopted', params: ({ event }) => ({ output: event.output }) },
                 target: 'handshake',
-                actions: { type: 'adoptRecord', params: ({ event }) => ({ record: event.output.record }) },
+                actions: {
+                  type: 'adoptRecord',
+                  params: ({ event }) => ({ record: event.output.record }),
+                },
               },
-              { actions: { type: 'issueRefreshed', params: ({ event }) => ({ output: event.output }) } },
+              {
+                actions: {
+                  type: 'issueRefreshed',
+                  params: ({ event }) => ({ output: event.output }),
+                },
+              },
             ],
             'refresh.failed': [
               {
@@ -444,7 +487,10 @@ export const upstreamMachine = setup({
             ],
             onError: [
               {
-                guard: { type: 'mayRefreshForConnect', params: ({ event }) => ({ error: event.error }) },
+                guard: {
+                  type: 'mayRefreshForConnect',
+                  params: ({ event }) => ({ error: event.error }),
+                },
                 target: 'refreshPending',
               },
               {
@@ -452,7 +498,9 @@ export const upstreamMachine = setup({
                 target: '#upstream.loginRequired',
                 actions: {
                   type: 'park',
-                  params: ({ event }) => ({ reason: `${failureOf(event.error).message} - login required` }),
+                  params: ({ event }) => ({
+                    reason: `${failureOf(event.error).message} - login required`,
+                  }),
                 },
               },
               {
@@ -460,7 +508,10 @@ export const upstreamMachine = setup({
                 target: '#upstream.loginRequired',
                 actions: {
                   type: 'park',
-                  params: ({ event }) => ({ reason: failureOf(event.error).message, oauthError: true }),
+                  params: ({ event }) => ({
+                    reason: failureOf(event.error).message,
+                    oauthError: true,
+                  }),
                 },
               },
               {
@@ -480,7 +531,10 @@ export const upstreamMachine = setup({
         },
         'upstream.unauthorized': {
           target: 'loginRequired',
-          actions: { type: 'park', params: { reason: 'The server asked for OAuth - login required' } },
+          actions: {
+            type: 'park',
+            params: { reason: 'The server asked for OAuth - login required' },
+          },
         },
       },
     },
@@ -496,7 +550,11 @@ export const upstreamMachine = setup({
         refreshScheduled: {
           after: {
             refreshDelay: [
-              { guard: 'refreshTokenExpired', target: '#upstream.loginRequired', actions: refreshExpiredActions() },
+              {
+                guard: 'refreshTokenExpired',
+                target: '#upstream.loginRequired',
+                actions: refreshExpiredActions(),
+              },
               { guard: 'refreshDue', target: 'refreshing' },
               { target: 'refreshScheduled', reenter: true },
             ],
@@ -506,7 +564,10 @@ export const upstreamMachine = setup({
               {
                 guard: 'noRefreshToken',
                 target: '#upstream.loginRequired',
-                actions: { type: 'park', params: { reason: 'Access token rejected and no refresh token - login required' } },
+                actions: {
+                  type: 'park',
+                  params: { reason: 'Access token rejected and no refresh token - login required' },
+                },
               },
               { target: 'refreshScheduled', reenter: true, actions: 'requestRefreshNow' },
             ],
@@ -518,7 +579,10 @@ export const upstreamMachine = setup({
             },
             'token.external': [
               {
-                guard: { type: 'loggedOutElsewhere', params: ({ event }) => ({ record: event.record }) },
+                guard: {
+                  type: 'loggedOutElsewhere',
+                  params: ({ event }) => ({ record: event.record }),
+                },
                 target: '#upstream.loginRequired',
                 actions: loggedOutElsewhereActions(),
               },
@@ -526,12 +590,18 @@ export const upstreamMachine = setup({
                 guard: { type: 'isNewer', params: ({ event }) => ({ record: event.record }) },
                 target: 'refreshScheduled',
                 reenter: true,
-                actions: { type: 'assignRecord', params: ({ event }) => ({ record: event.record }) },
+                actions: {
+                  type: 'assignRecord',
+                  params: ({ event }) => ({ record: event.record }),
+                },
               },
             ],
           },
         },
-        refreshing: refreshingState('#upstream.authenticated.refreshScheduled', '#upstream.degraded'),
+        refreshing: refreshingState(
+          '#upstream.authenticated.refreshScheduled',
+          '#upstream.degraded',
+        ),
       },
     },
     degraded: {
@@ -550,12 +620,19 @@ export const upstreamMachine = setup({
         waiting: {
           after: {
             backoffDelay: [
-              { guard: 'refreshTokenExpired', target: '#upstream.loginRequired', actions: refreshExpiredActions() },
+              {
+                guard: 'refreshTokenExpired',
+                target: '#upstream.loginRequired',
+                actions: refreshExpiredActions(),
+              },
               { target: 'refreshing' },
             ],
           },
         },
-        refreshing: refreshingState('#upstream.authenticated.refreshScheduled', '#upstream.degraded.waiting'),
+        refreshing: refreshingState(
+          '#upstream.authenticated.refreshScheduled',
+          '#upstream.degraded.waiting',
+        ),
       },
     },
     retrying: {
@@ -572,6 +649,9 @@ export const upstreamMachine = setup({
     loginRequired: {
       entry: 'stopSession',
       on: {
+        // Parked: a login always starts a flow, even while the access token is still valid (its
+        // refresh token was rejected, or the user logged out).
+        'auth.login': { target: 'loggingIn' },
         'token.external': {
           guard: { type: 'externalUsable', params: ({ event }) => ({ record: event.record }) },
           target: 'connecting',
@@ -644,7 +724,9 @@ export const upstreamMachine = setup({
           target: 'loginRequired',
           actions: {
             type: 'park',
-            params: ({ event }) => ({ reason: `Login succeeded but the token could not be stored: ${event.error}` }),
+            params: ({ event }) => ({
+              reason: `Login succeeded but the token could not be stored: ${event.error}`,
+            }),
           },
         },
       },
@@ -670,7 +752,9 @@ function refreshInput(context: UpstreamContext): RefreshInput {
 function refreshExpiredActions() {
   return {
     type: 'park' as const,
-    params: ({ context }: { context: UpstreamContext }) => ({ reason: refreshExpiredReason(context.record) }),
+    params: ({ context }: { context: UpstreamContext }) => ({
+      reason: refreshExpiredReason(context.record),
+    }),
   };
 }
 
@@ -679,7 +763,9 @@ function loggedOutElsewhereActions() {
   return [
     {
       type: 'assignRecord' as const,
-      params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({ record: event.record }),
+      params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({
+        record: event.record,
+      }),
     },
     { type: 'park' as const, params: { reason: LOGGED_OUT_ELSEWHERE } },
   ];
@@ -699,7 +785,9 @@ function adoptedLogoutTransition() {
     actions: [
       {
         type: 'assignRecord' as const,
-        params: ({ event }: { event: { output: RefreshOutput } }) => ({ record: event.output.record }),
+        params: ({ event }: { event: { output: RefreshOutput } }) => ({
+          record: event.output.record,
+        }),
       },
       { type: 'park' as const, params: { reason: LOGGED_OUT_ELSEWHERE } },
     ],
@@ -711,25 +799,35 @@ function adoptQuietly() {
   return {
     guard: {
       type: 'isNewer' as const,
-      params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({ record: event.record }),
+      params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({
+        record: event.record,
+      }),
     },
     actions: {
       type: 'assignRecord' as const,
-      params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({ record: event.record }),
+      params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({
+        record: event.record,
+      }),
     },
   };
 }
 
 function connectedActions() {
   return [
-    { type: 'assignSession' as const, params: ({ event }: { event: { output: ConnectOutput } }) => ({ output: event.output }) },
+    {
+      type: 'assignSession' as const,
+      params: ({ event }: { event: { output: ConnectOutput } }) => ({ output: event.output }),
+    },
     'startSession' as const,
   ];
 }
 
 function deadGrantActions() {
   return [
-    { type: 'noteDeadGrant' as const, params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }) },
+    {
+      type: 'noteDeadGrant' as const,
+      params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }),
+    },
     {
       type: 'park' as const,
       params: ({ event }: { event: { error: unknown } }) => ({
@@ -745,13 +843,17 @@ function persistFailed(failureTarget: string, successTarget: string) {
     {
       guard: {
         type: 'lostRaceToLogout' as const,
-        params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({ current: event.current }),
+        params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({
+          current: event.current,
+        }),
       },
       target: '#upstream.loginRequired',
       actions: [
         {
           type: 'assignRecord' as const,
-          params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({ record: event.current }),
+          params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({
+            record: event.current,
+          }),
         },
         { type: 'park' as const, params: { reason: LOGGED_OUT_ELSEWHERE } },
       ],
@@ -759,12 +861,16 @@ function persistFailed(failureTarget: string, successTarget: string) {
     {
       guard: {
         type: 'lostRaceToNewer' as const,
-        params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({ current: event.current }),
+        params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({
+          current: event.current,
+        }),
       },
       target: successTarget,
       actions: {
         type: 'adoptRecord' as const,
-        params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({ record: event.current }),
+        params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({
+          record: event.current,
+        }),
       },
     },
     {
@@ -788,11 +894,16 @@ function refreshingState(successTarget: string, transientTarget: string) {
       'refresh.done': [
         adoptedLogoutTransition(),
         {
-          guard: { type: 'wasAdopted' as const, params: ({ event }: { event: { output: RefreshOutput } }) => ({ output: event.output }) },
+          guard: {
+            type: 'wasAdopted' as const,
+            params: ({ event }: { event: { output: RefreshOutput } }) => ({ output: event.output }),
+          },
           target: successTarget,
           actions: {
             type: 'adoptRecord' as const,
-            params: ({ event }: { event: { output: RefreshOutput } }) => ({ record: event.output.record }),
+            params: ({ event }: { event: { output: RefreshOutput } }) => ({
+              record: event.output.record,
+            }),
           },
         },
         {
@@ -804,7 +915,10 @@ function refreshingState(successTarget: string, transientTarget: string) {
       ],
       'refresh.failed': [
         {
-          guard: { type: 'isDeadGrant' as const, params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }) },
+          guard: {
+            type: 'isDeadGrant' as const,
+            params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }),
+          },
           target: '#upstream.loginRequired',
           actions: deadGrantActions(),
         },
@@ -835,7 +949,9 @@ function refreshingState(successTarget: string, transientTarget: string) {
         target: successTarget,
         actions: {
           type: 'adoptRecord' as const,
-          params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({ record: event.record }),
+          params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({
+            record: event.record,
+          }),
         },
       },
       'token.persist_failed': persistFailed(transientTarget, successTarget),

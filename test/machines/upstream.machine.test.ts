@@ -75,7 +75,11 @@ describe('upstream machine', () => {
     expect(h.world.refreshCalls).toHaveLength(1);
     expect(h.state('gh')).toBe('loginRequired');
     const health = healthOf(h.child('gh').getSnapshot(), T0);
-    expect(health).toMatchObject({ level: 'unhealthy', summary: 'Login required', action: 'login' });
+    expect(health).toMatchObject({
+      level: 'unhealthy',
+      summary: 'Login required',
+      action: 'login',
+    });
   });
 
   it('network failure → degraded → backoff 10 s → success → authenticated.refreshScheduled', async () => {
@@ -112,7 +116,11 @@ describe('upstream machine', () => {
   it('respects Retry-After when it is longer than the backoff', async () => {
     const h = createHarness({ servers: [gh], records: [fresh(3600)] });
     h.supervisor.start();
-    h.world.refreshMode = { result: 'failed_server_error', message: 'HTTP 503', retryAfterMs: 120_000 };
+    h.world.refreshMode = {
+      result: 'failed_server_error',
+      message: 'HTTP 503',
+      retryAfterMs: 120_000,
+    };
     await h.advance(2880_000 + 121_000);
     const [a, b] = h.world.refreshCalls.map((c) => c.at);
     expect((b! - a!) / 1000).toBe(120);
@@ -175,6 +183,18 @@ describe('upstream machine', () => {
     expect(h.world.loginCalls).toHaveLength(1);
   });
 
+  it('starts a flow for an unforced login while parked, even with a still-valid access token', async () => {
+    const h = createHarness({ servers: [gh], records: [fresh(180)] });
+    h.supervisor.start();
+    h.world.refreshMode = invalidGrant;
+    await h.advance(150_000); // refresh at 144 s rejected; the access token lives until 180 s
+    expect(h.state('gh')).toBe('loginRequired');
+    h.child('gh').send({ type: 'auth.login' });
+    await h.advance(0);
+    expect(h.world.loginCalls).toHaveLength(1);
+    expect(h.state('gh')).toBe('authenticated.refreshScheduled');
+  });
+
   it('fails a login that is not completed within 5 minutes back to loginRequired', async () => {
     const h = createHarness({ servers: [gh], configure: (w) => (w.manualLogin = true) });
     h.supervisor.start();
@@ -198,7 +218,10 @@ describe('upstream machine', () => {
   });
 
   it('a corrupt stored record parks the server with a detail naming the problem', async () => {
-    const h = createHarness({ servers: [gh], corrupt: { [gh.serverKey]: 'record gh_x cannot be decoded' } });
+    const h = createHarness({
+      servers: [gh],
+      corrupt: { [gh.serverKey]: 'record gh_x cannot be decoded' },
+    });
     h.supervisor.start();
     await h.advance(0);
     expect(h.state('gh')).toBe('loginRequired');
@@ -218,7 +241,9 @@ describe('upstream machine', () => {
     h.store.failCommits = false;
     await h.advance(10_000);
     expect(h.state('gh')).toBe('authenticated.refreshScheduled');
-    expect(h.child('gh').getSnapshot().context.record?.tokens?.refresh_token).toBe(h.store.records.get(gh.serverKey)?.tokens?.refresh_token);
+    expect(h.child('gh').getSnapshot().context.record?.tokens?.refresh_token).toBe(
+      h.store.records.get(gh.serverKey)?.tokens?.refresh_token,
+    );
   });
 
   it('stops retrying when the refresh token itself has expired', async () => {
@@ -238,7 +263,11 @@ describe('upstream machine', () => {
     h.supervisor.start();
     await h.advance(0);
     expect(h.state('gh')).toBe('loginRequired');
-    h.supervisor.send({ type: 'store.changed', serverKey: gh.serverKey, record: { ...fresh(3600), generation: 5 } });
+    h.supervisor.send({
+      type: 'store.changed',
+      serverKey: gh.serverKey,
+      record: { ...fresh(3600), generation: 5 },
+    });
     await h.advance(0);
     expect(h.state('gh')).toBe('authenticated.refreshScheduled');
   });
