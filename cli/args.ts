@@ -12,7 +12,12 @@ export function parseCommandArgs<T extends OptionSpec>(
   allowPositionals = false,
 ) {
   try {
-    return parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { help: { type: 'boolean', short: 'h' }, ...options },
+      allowPositionals,
+      strict: true,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new UsageError(`${command}: ${message}. Run "mcpproxy ${command} --help" for usage.`);
@@ -29,7 +34,8 @@ export function outputFormat(command: string, value: string | undefined): 'table
 /** Parses a duration like `300s`, `5m`, `1h` or plain seconds into milliseconds. */
 export function parseDuration(flag: string, value: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) throw new UsageError(`${flag} must be a duration like 300s, 5m or 1h (got "${value}").`);
+  if (!match)
+    throw new UsageError(`${flag} must be a duration like 300s, 5m or 1h (got "${value}").`);
   const n = Number(match[1]);
   const unit = match[2] ?? 's';
   const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3600_000;

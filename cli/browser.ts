@@ -18,7 +18,8 @@ export function splitCommandLine(line: string): string[] {
       else current += ch;
     } else if (quote === '"') {
       if (ch === '"') quote = null;
-      else if (ch === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) current += line[++i];
+      else if (ch === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!))
+        current += line[++i];
       else current += ch;
     } else if (ch === "'" || ch === '"') {
       quote = ch;
@@ -41,10 +42,16 @@ export function splitCommandLine(line: string): string[] {
 }
 
 /** The argv to run for `url`: `$BROWSER` (with %s) or the platform's opener. */
-export function browserCommand(url: string, env: NodeJS.ProcessEnv = process.env, platform = process.platform): string[] {
+export function browserCommand(
+  url: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform = process.platform,
+): string[] {
   if (env.BROWSER && env.BROWSER.trim() !== '') {
     const words = splitCommandLine(env.BROWSER);
-    return words.some((w) => w.includes('%s')) ? words.map((w) => w.replaceAll('%s', url)) : [...words, url];
+    return words.some((w) => w.includes('%s'))
+      ? words.map((w) => w.replaceAll('%s', url))
+      : [...words, url];
   }
   if (platform === 'darwin') return ['open', url];
   if (platform === 'win32') return ['cmd', '/c', 'start', '""', url];
@@ -66,7 +73,11 @@ export function openBrowser(url: string, env: NodeJS.ProcessEnv = process.env): 
   }
   return new Promise((resolve) => {
     try {
-      const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', detached: true, shell: false });
+      const child = spawn(argv[0]!, argv.slice(1), {
+        stdio: 'ignore',
+        detached: true,
+        shell: false,
+      });
       child.once('error', () => resolve(false));
       child.once('spawn', () => {
         child.unref();

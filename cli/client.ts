@@ -11,7 +11,12 @@ import {
   UnauthorizedError,
   UsageError,
 } from '../services/errors.js';
-import { formatListen, loadConfig, resolvePaths, type ProxyConfig } from '../services/config/index.js';
+import {
+  formatListen,
+  loadConfig,
+  resolvePaths,
+  type ProxyConfig,
+} from '../services/config/index.js';
 
 export interface DaemonTarget {
   url: string;
@@ -61,14 +66,20 @@ export async function daemonAnswers(target: DaemonTarget, timeoutMs = 1500): Pro
 
 function errorFor(status: number, message: string): ProxyError {
   if (status === 400) return new BadRequestError(message);
-  if (status === 401) return new UnauthorizedError(`${message} Set MCPPROXY_API_KEY or api_key in the config.`);
+  if (status === 401)
+    return new UnauthorizedError(`${message} Set MCPPROXY_API_KEY or api_key in the config.`);
   if (status === 404) return new NotFoundError(message);
   if (status === 409) return new ConflictError(message);
   return new ProxyError('daemon_error', message);
 }
 
 /** Calls the daemon's REST API; error answers become ProxyErrors with the daemon's message. */
-export async function api<T>(target: DaemonTarget, method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T>(
+  target: DaemonTarget,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`${target.url}${path}`, {
@@ -91,10 +102,14 @@ export async function api<T>(target: DaemonTarget, method: string, path: string,
   try {
     json = text ? JSON.parse(text) : null;
   } catch {
-    throw new ProxyError('daemon_error', `mcpproxy at ${target.url} answered HTTP ${res.status} with a non-JSON body.`);
+    throw new ProxyError(
+      'daemon_error',
+      `mcpproxy at ${target.url} answered HTTP ${res.status} with a non-JSON body.`,
+    );
   }
   if (!res.ok) {
-    const message = (json as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${res.status}`;
+    const message =
+      (json as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${res.status}`;
     throw errorFor(res.status, message);
   }
   return json as T;

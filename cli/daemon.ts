@@ -12,7 +12,12 @@ import type { DashboardOptions } from '../http/dashboard/index.js';
 import { createApp } from '../http/index.js';
 // The hub's own module: the inspection index also loads `ws` for the Stately adapter.
 import { createInspectionHub } from '../services/inspection/inspection-hub.js';
-import { formatListen, loadConfig, serverTarget, type ProxyConfig } from '../services/config/index.js';
+import {
+  formatListen,
+  loadConfig,
+  serverTarget,
+  type ProxyConfig,
+} from '../services/config/index.js';
 import { ConfigError, ProxyError } from '../services/errors.js';
 import { EventHub, type ProxyEvent } from '../services/events/proxy-events.js';
 import { createLogger, type Logger, type LogLevel } from '../services/logger/index.js';
@@ -58,23 +63,40 @@ export interface Daemon {
 
 /** Config entries as the supervisor wants them: with their server keys. */
 export function specsOf(config: ProxyConfig): ServerSpec[] {
-  return config.servers.map((entry) => ({ entry, serverKey: serverKey(entry.name, serverTarget(entry)) }));
+  return config.servers.map((entry) => ({
+    entry,
+    serverKey: serverKey(entry.name, serverTarget(entry)),
+  }));
 }
 
 function listenError(error: NodeJS.ErrnoException, address: string): ProxyError {
   if (error.code === 'EADDRINUSE') {
-    return new ProxyError('port_in_use', `Cannot listen on ${address}: the port is already in use. Stop the other process (is another "mcpproxy serve" running?) or pass --listen 127.0.0.1:<free port>.`);
+    return new ProxyError(
+      'port_in_use',
+      `Cannot listen on ${address}: the port is already in use. Stop the other process (is another "mcpproxy serve" running?) or pass --listen 127.0.0.1:<free port>.`,
+    );
   }
   if (error.code === 'EACCES') {
-    return new ProxyError('port_denied', `Cannot listen on ${address}: permission denied. Use a port above 1023.`);
+    return new ProxyError(
+      'port_denied',
+      `Cannot listen on ${address}: permission denied. Use a port above 1023.`,
+    );
   }
   return new ProxyError('listen_failed', `Cannot listen on ${address}: ${error.message}.`);
 }
 
-async function listen(app: { fetch: (req: Request) => Response | Promise<Response> }, host: string, port: number): Promise<{ server: ServerType; port: number }> {
+async function listen(
+  app: { fetch: (req: Request) => Response | Promise<Response> },
+  host: string,
+  port: number,
+): Promise<{ server: ServerType; port: number }> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => resolve({ server, port: info.port }));
-    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, `${host}:${port}`)));
+    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) =>
+      resolve({ server, port: info.port }),
+    );
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(listenError(error, `${host}:${port}`)),
+    );
   });
 }
 
@@ -82,7 +104,12 @@ async function listen(app: { fetch: (req: Request) => Response | Promise<Respons
  * Opens the token store the config asks for: LMDB in the data dir (default), or the shared
  * PostgreSQL store, whose replicas must share `$MCPPROXY_ENCRYPTION_KEY` (SPEC §3b).
  */
-async function openStore(config: ProxyConfig, dataDir: string, env: NodeJS.ProcessEnv, logger: Logger): Promise<TokenStore> {
+async function openStore(
+  config: ProxyConfig,
+  dataDir: string,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): Promise<TokenStore> {
   if (config.store.kind === 'postgres') {
     if (!env[ENCRYPTION_KEY_ENV]?.trim()) {
       throw new ConfigError(
@@ -102,9 +129,16 @@ async function openStore(config: ProxyConfig, dataDir: string, env: NodeJS.Proce
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info' });
-  const { config, found, warnings } = await loadConfig(options.configPath, { env, listenOverride: options.listen });
+  const { config, found, warnings } = await loadConfig(options.configPath, {
+    env,
+    listenOverride: options.listen,
+  });
   for (const warning of warnings) logger.warn({ config: options.configPath }, warning);
-  if (!found) logger.info({ config: options.configPath }, 'No config file found: starting with zero upstream servers');
+  if (!found)
+    logger.info(
+      { config: options.configPath },
+      'No config file found: starting with zero upstream servers',
+    );
 
   const store = await openStore(config, options.dataDir, env, logger);
   const replicaId = env.MCPPROXY_REPLICA_ID || `${hostname()}-${randomBytes(3).toString('hex')}`;
@@ -130,7 +164,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       systemId: 'supervisor',
       input: {
         servers: specsOf(config),
-        settings: { threshold: config.refresh.threshold, minIntervalMs: config.refresh.min_interval_s * 1000 },
+        settings: {
+          threshold: config.refresh.threshold,
+          minIntervalMs: config.refresh.min_interval_s * 1000,
+        },
         maxJitter: 0.05,
         jitterSeed: 0x6d63,
         env: { now: Date.now, newId: randomUUID },
@@ -184,7 +221,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     throw error;
   }
   const url = `http://${formatListen({ host: config.listen.host, port: bound.port })}`;
-  logger.info({ url, servers: config.servers.length, data_dir: options.dataDir, replica_id: replicaId }, 'mcpproxy listening');
+  logger.info(
+    { url, servers: config.servers.length, data_dir: options.dataDir, replica_id: replicaId },
+    'mcpproxy listening',
+  );
 
   let stopping: Promise<void> | null = null;
   return {
@@ -212,4 +252,3 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
   };
 }
-

@@ -14,7 +14,8 @@ export function exitCodeOf(error: unknown): number {
 
 /** A sentence for the user, never a stack trace (`MCPPROXY_DEBUG=1` adds the stack). */
 export function describeError(error: unknown): string {
-  if (error instanceof StoreError || error instanceof ProxyError) return redactString(error.message);
+  if (error instanceof StoreError || error instanceof ProxyError)
+    return redactString(error.message);
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
     return redactString(code ? `${error.message} (${code})` : error.message);

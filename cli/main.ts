@@ -47,8 +47,11 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const load = commands[name];
-    if (!load) throw new UsageError(`Unknown command "${name}". Run "mcpproxy --help" for the list.`);
-    return await (await load())(rest, out);
+    if (!load)
+      throw new UsageError(`Unknown command "${name}". Run "mcpproxy --help" for the list.`);
+    return await (
+      await load()
+    )(rest, out);
   } catch (error) {
     process.stderr.write(`mcpproxy: ${describeError(error)}\n`);
     if (process.env.MCPPROXY_DEBUG && error instanceof Error && error.stack) {

@@ -5,7 +5,10 @@ const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
 export function startSpinner(text: string, stream: NodeJS.WriteStream = process.stderr) {
   if (!stream.isTTY) {
     stream.write(`${text}\n`);
-    return { update: (_: string) => undefined, stop: (final?: string) => void (final && stream.write(`${final}\n`)) };
+    return {
+      update: (_: string) => undefined,
+      stop: (final?: string) => void (final && stream.write(`${final}\n`)),
+    };
   }
   let frame = 0;
   let current = text;

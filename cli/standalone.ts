@@ -27,9 +27,12 @@ async function withStore<T>(ctx: ClientContext, fn: (store: TokenStore) => Promi
 function entryOf(ctx: ClientContext, name: string): ServerEntry {
   const entry = ctx.config.servers.find((s) => s.name === name);
   if (!entry) {
-    throw new NotFoundError(`No server named "${name}" in ${ctx.configPath}. Known: ${ctx.config.servers.map((s) => s.name).join(', ') || 'none'}.`);
+    throw new NotFoundError(
+      `No server named "${name}" in ${ctx.configPath}. Known: ${ctx.config.servers.map((s) => s.name).join(', ') || 'none'}.`,
+    );
   }
-  if (!entry.url) throw new ProxyError('not_oauth', `"${name}" is a stdio server: it has no OAuth login.`);
+  if (!entry.url)
+    throw new ProxyError('not_oauth', `"${name}" is a stdio server: it has no OAuth login.`);
   return entry;
 }
 
@@ -46,10 +49,18 @@ export async function standaloneLogin(
 ): Promise<TokenRecord | 'already'> {
   const entry = entryOf(ctx, name);
   const key = serverKey(entry.name, serverTarget(entry));
-  const logger = createLogger({ level: 'warn', pretty: false, destination: process.stderr as never });
+  const logger = createLogger({
+    level: 'warn',
+    pretty: false,
+    destination: process.stderr as never,
+  });
   return withStore(ctx, async (store) => {
     const existing = await readOrNull(store, key);
-    if (!options.force && existing?.tokens?.access_token && (existing.expires_at === null || existing.expires_at > Date.now())) {
+    if (
+      !options.force &&
+      existing?.tokens?.access_token &&
+      (existing.expires_at === null || existing.expires_at > Date.now())
+    ) {
       return 'already';
     }
     const signal = AbortSignal.timeout(options.timeoutMs);
@@ -66,7 +77,10 @@ export async function standaloneLogin(
         onRegistered: (registered) => void store.put(registered).catch(() => undefined),
       });
     } catch (error) {
-      if (signal.aborted) throw new LoginRequiredError(`Login of ${name} timed out after ${Math.round(options.timeoutMs / 1000)}s.`);
+      if (signal.aborted)
+        throw new LoginRequiredError(
+          `Login of ${name} timed out after ${Math.round(options.timeoutMs / 1000)}s.`,
+        );
       throw error;
     }
     return store.put(record);
@@ -74,7 +88,11 @@ export async function standaloneLogin(
 }
 
 /** Removes stored tokens; returns the names whose tokens were removed. */
-export async function standaloneLogout(ctx: ClientContext, names: string[], all: boolean): Promise<string[]> {
+export async function standaloneLogout(
+  ctx: ClientContext,
+  names: string[],
+  all: boolean,
+): Promise<string[]> {
   return withStore(ctx, async (store) => {
     const done: string[] = [];
     for (const name of names) {
@@ -86,7 +104,13 @@ export async function standaloneLogout(ctx: ClientContext, names: string[], all:
       const key = serverKey(entry.name, serverTarget(entry));
       const record = await readOrNull(store, key);
       if (!record?.tokens) continue;
-      await store.put({ ...record, tokens: null, issued_at: null, expires_at: null, refresh_expires_at: null });
+      await store.put({
+        ...record,
+        tokens: null,
+        issued_at: null,
+        expires_at: null,
+        refresh_expires_at: null,
+      });
       done.push(name);
     }
     return done;
@@ -123,9 +147,11 @@ export async function standaloneStatus(ctx: ClientContext): Promise<StatusRow[]>
       rows.push({
         name: entry.name,
         oauth_status: status,
-        token_expires_at: expires !== null && expires !== undefined ? new Date(expires).toISOString() : null,
+        token_expires_at:
+          expires !== null && expires !== undefined ? new Date(expires).toISOString() : null,
         refresh_at: null,
-        last_error: result.status === 'corrupt' ? result.error : (record?.last_refresh?.error ?? null),
+        last_error:
+          result.status === 'corrupt' ? result.error : (record?.last_refresh?.error ?? null),
         source: 'store',
       });
     }

@@ -16,7 +16,9 @@ const visibleLength = (s: string) => s.replace(/\u001b\[\d+m/g, '').length;
 
 /** Renders rows under a header with columns padded to the widest cell (two spaces apart). */
 export function renderTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))));
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))),
+  );
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - visibleLength(c))))

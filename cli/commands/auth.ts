@@ -44,39 +44,64 @@ async function context(values: { url?: string; config?: string; 'data-dir'?: str
 async function announce(url: string, noBrowser: boolean): Promise<void> {
   process.stderr.write(`Open this URL to log in:\n  ${url}\n`);
   if (noBrowser || browserDisabled()) return;
-  if (!(await openBrowser(url))) process.stderr.write('Could not start a browser; open the URL yourself.\n');
+  if (!(await openBrowser(url)))
+    process.stderr.write('Could not start a browser; open the URL yourself.\n');
 }
 
-async function loginViaDaemon(ctx: ClientContext, server: string, force: boolean, noBrowser: boolean, timeoutMs: number): Promise<number> {
-  const answer = await api<LoginAnswer>(ctx.target, 'POST', `/api/v1/servers/${encodeURIComponent(server)}/login`, { force });
+async function loginViaDaemon(
+  ctx: ClientContext,
+  server: string,
+  force: boolean,
+  noBrowser: boolean,
+  timeoutMs: number,
+): Promise<number> {
+  const answer = await api<LoginAnswer>(
+    ctx.target,
+    'POST',
+    `/api/v1/servers/${encodeURIComponent(server)}/login`,
+    { force },
+  );
   if (answer.status === 'authenticated' && !answer.auth_url) {
     process.stdout.write(`${server} is already authenticated (use --force to log in again).\n`);
     return 0;
   }
-  if (!answer.auth_url) throw new UsageError(`The daemon did not return an authorization URL for ${server}.`);
+  if (!answer.auth_url)
+    throw new UsageError(`The daemon did not return an authorization URL for ${server}.`);
   await announce(answer.auth_url, noBrowser);
-  const spinner = startSpinner(`Waiting for the browser login of ${server} (correlation_id ${answer.correlation_id})…`);
+  const spinner = startSpinner(
+    `Waiting for the browser login of ${server} (correlation_id ${answer.correlation_id})…`,
+  );
   const deadline = Date.now() + timeoutMs;
   try {
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
-      const view = await api<ServerView>(ctx.target, 'GET', `/api/v1/servers/${encodeURIComponent(server)}`);
+      const view = await api<ServerView>(
+        ctx.target,
+        'GET',
+        `/api/v1/servers/${encodeURIComponent(server)}`,
+      );
       if (view.oauth_status === 'authenticated' && view.state.startsWith('authenticated')) {
-        spinner.stop(`${server} is authenticated (token expires ${view.token_expires_at ?? 'never'}).`);
+        spinner.stop(
+          `${server} is authenticated (token expires ${view.token_expires_at ?? 'never'}).`,
+        );
         return 0;
       }
       if (view.state === 'loginRequired') {
         spinner.stop();
         // The health detail of a failed flow already starts with "Login failed: ".
         const reason = view.health.detail || view.health.summary;
-        process.stderr.write(`${reason.startsWith('Login failed') ? reason : `Login failed: ${reason}`}\n`);
+        process.stderr.write(
+          `${reason.startsWith('Login failed') ? reason : `Login failed: ${reason}`}\n`,
+        );
         return 1;
       }
     }
   } finally {
     spinner.stop();
   }
-  process.stderr.write(`Timed out after ${Math.round(timeoutMs / 1000)}s waiting for the login of ${server}.\n`);
+  process.stderr.write(
+    `Timed out after ${Math.round(timeoutMs / 1000)}s waiting for the login of ${server}.\n`,
+  );
   return 1;
 }
 
@@ -88,7 +113,7 @@ async function runLogin(argv: string[], out: (line: string) => void): Promise<nu
     force: { type: 'boolean' },
     timeout: { type: 'string' },
   });
-  if (values.help) return void out(AUTH_HELP), 0;
+  if (values.help) return (void out(AUTH_HELP), 0);
   if (!values.server) throw new UsageError('auth login: --server NAME is required.');
   const timeoutMs = parseDuration('--timeout', values.timeout ?? '300s');
   const ctx = await context(values);
@@ -110,18 +135,23 @@ async function runLogin(argv: string[], out: (line: string) => void): Promise<nu
     out(`${values.server} is already authenticated (use --force to log in again).`);
     return 0;
   }
-  out(`${values.server} is authenticated; the token is stored in ${ctx.dataDir} for the next "mcpproxy serve".`);
+  out(
+    `${values.server} is authenticated; the token is stored in ${ctx.dataDir} for the next "mcpproxy serve".`,
+  );
   return 0;
 }
 
 async function runLogout(argv: string[], out: (line: string) => void): Promise<number> {
-  const { values } = parseCommandArgs('auth logout', argv, { ...common, server: { type: 'string' }, all: { type: 'boolean' } });
-  if (values.help) return void out(AUTH_HELP), 0;
-  if (!values.server === !values.all) throw new UsageError('auth logout: pass either --server NAME or --all.');
+  const { values } = parseCommandArgs('auth logout', argv, {
+    ...common,
+    server: { type: 'string' },
+    all: { type: 'boolean' },
+  });
+  if (values.help) return (void out(AUTH_HELP), 0);
+  if (!values.server === !values.all)
+    throw new UsageError('auth logout: pass either --server NAME or --all.');
   const ctx = await context(values);
-  const names = values.all
-    ? ctx.config.servers.map((s) => s.name)
-    : [values.server!];
+  const names = values.all ? ctx.config.servers.map((s) => s.name) : [values.server!];
   if (await daemonAnswers(ctx.target)) {
     const views = await api<ServerView[]>(ctx.target, 'GET', '/api/v1/servers');
     const targets = values.all ? views.filter((v) => v.oauth !== null).map((v) => v.name) : names;
@@ -133,13 +163,17 @@ async function runLogout(argv: string[], out: (line: string) => void): Promise<n
   }
   const done = await standaloneLogout(ctx, names, values.all === true);
   for (const name of done) out(`${name}: logged out`);
-  if (!values.all && done.length === 0) throw new NotFoundError(`No stored tokens for "${values.server}".`);
+  if (!values.all && done.length === 0)
+    throw new NotFoundError(`No stored tokens for "${values.server}".`);
   return 0;
 }
 
 async function runStatus(argv: string[], out: (line: string) => void): Promise<number> {
-  const { values } = parseCommandArgs('auth status', argv, { ...common, output: { type: 'string', short: 'o' } });
-  if (values.help) return void out(AUTH_HELP), 0;
+  const { values } = parseCommandArgs('auth status', argv, {
+    ...common,
+    output: { type: 'string', short: 'o' },
+  });
+  if (values.help) return (void out(AUTH_HELP), 0);
   const format = outputFormat('auth status', values.output);
   const ctx = await context(values);
   const rows = (await daemonAnswers(ctx.target))
@@ -158,7 +192,13 @@ async function runStatus(argv: string[], out: (line: string) => void): Promise<n
     out(
       renderTable(
         ['NAME', 'OAUTH', 'EXPIRES', 'REFRESH AT', 'LAST ERROR'],
-        rows.map((r) => [r.name, r.oauth_status, r.token_expires_at ?? '-', r.refresh_at ?? '-', r.last_error ?? '']),
+        rows.map((r) => [
+          r.name,
+          r.oauth_status,
+          r.token_expires_at ?? '-',
+          r.refresh_at ?? '-',
+          r.last_error ?? '',
+        ]),
       ),
     );
   }

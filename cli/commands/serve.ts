@@ -48,10 +48,23 @@ export async function runServe(argv: string[], out: (line: string) => void): Pro
   });
   const logger = createLogger({ level });
   const inspectors = values.inspect
-    ? [(await import('./inspect.js')).statelyInspector(values['inspect-url'] ?? 'ws://127.0.0.1:8090', logger)]
+    ? [
+        (await import('./inspect.js')).statelyInspector(
+          values['inspect-url'] ?? 'ws://127.0.0.1:8090',
+          logger,
+        ),
+      ]
     : [];
-  const daemon = await startDaemon({ configPath, dataDir, listen: values.listen, logger, inspectors });
-  process.stderr.write(`mcpproxy ${daemon.url} (MCP endpoint ${daemon.url}/mcp, dashboard ${daemon.url}/)\n`);
+  const daemon = await startDaemon({
+    configPath,
+    dataDir,
+    listen: values.listen,
+    logger,
+    inspectors,
+  });
+  process.stderr.write(
+    `mcpproxy ${daemon.url} (MCP endpoint ${daemon.url}/mcp, dashboard ${daemon.url}/)\n`,
+  );
 
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string) => {

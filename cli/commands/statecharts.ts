@@ -21,7 +21,10 @@ export async function runStatecharts(argv: string[], out: (line: string) => void
     out(STATECHARTS_HELP);
     return sub === undefined ? 2 : 0;
   }
-  if (sub !== 'export') throw new UsageError(`Unknown statecharts command "${sub}". Run "mcpproxy statecharts --help".`);
+  if (sub !== 'export')
+    throw new UsageError(
+      `Unknown statecharts command "${sub}". Run "mcpproxy statecharts --help".`,
+    );
   const { values } = parseCommandArgs('statecharts export', rest, { out: { type: 'string' } });
   if (values.help) {
     out(STATECHARTS_HELP);

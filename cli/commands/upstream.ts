@@ -18,7 +18,9 @@ const LEVEL_COLOR = { healthy: 'green', degraded: 'yellow', unhealthy: 'red' } a
 function shortTimes(text: string): string {
   return text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z/g, (iso) => {
     const d = new Date(iso);
-    return Number.isNaN(d.getTime()) ? iso : `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+    return Number.isNaN(d.getTime())
+      ? iso
+      : `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
   });
 }
 
@@ -29,7 +31,8 @@ export function healthCell(view: ServerView, color: boolean): string {
 }
 
 export function renderServers(views: ServerView[], color: boolean): string {
-  if (views.length === 0) return 'No upstream servers configured. Add them to the config file (see docs/configuration.md).';
+  if (views.length === 0)
+    return 'No upstream servers configured. Add them to the config file (see docs/configuration.md).';
   return renderTable(
     ['NAME', 'PROTOCOL', 'STATE', 'HEALTH'],
     views.map((v) => [v.name, v.protocol, v.state, healthCell(v, color)]),
@@ -42,7 +45,8 @@ export async function runUpstream(argv: string[], out: (line: string) => void): 
     out(UPSTREAM_HELP);
     return sub === undefined ? 2 : 0;
   }
-  if (sub !== 'list') throw new UsageError(`Unknown upstream command "${sub}". Run "mcpproxy upstream --help".`);
+  if (sub !== 'list')
+    throw new UsageError(`Unknown upstream command "${sub}". Run "mcpproxy upstream --help".`);
   const { values } = parseCommandArgs('upstream list', rest, {
     output: { type: 'string', short: 'o' },
     url: { type: 'string' },
@@ -54,7 +58,11 @@ export async function runUpstream(argv: string[], out: (line: string) => void): 
     return 0;
   }
   const format = outputFormat('upstream list', values.output);
-  const ctx = await clientContext({ url: values.url, config: values.config, dataDir: values['data-dir'] });
+  const ctx = await clientContext({
+    url: values.url,
+    config: values.config,
+    dataDir: values['data-dir'],
+  });
   const views = await api<ServerView[]>(ctx.target, 'GET', '/api/v1/servers');
   out(format === 'json' ? JSON.stringify(views, null, 2) : renderServers(views, useColor()));
   return 0;

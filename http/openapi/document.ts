@@ -164,7 +164,8 @@ export function openApiDocument(version: string) {
       '/mcp': mcpPath(),
       '/api/v1/inspect': {
         get: {
-          summary: 'SSE of sanitised XState inspection events of every actor (current snapshots first)',
+          summary:
+            'SSE of sanitised XState inspection events of every actor (current snapshots first)',
           responses: {
             '200': { description: 'text/event-stream of inspection messages' },
             '401': serverErrors['401'],
@@ -187,7 +188,10 @@ export function openApiDocument(version: string) {
         get: {
           summary: 'A static asset of the page',
           parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { '200': { description: 'The asset' }, '404': { description: 'No such asset' } },
+          responses: {
+            '200': { description: 'The asset' },
+            '404': { description: 'No such asset' },
+          },
         },
       },
       '/dashboard/demo/fail': {

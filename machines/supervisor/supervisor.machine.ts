@@ -55,7 +55,10 @@ function jittersOf(
   const counts = issuerCounts(issuers);
   const jitters = new Map<string, number>();
   for (const name of names) {
-    jitters.set(name, sharedIssuerJitter(issuers, counts, name, context.jitterSeed, context.maxJitter));
+    jitters.set(
+      name,
+      sharedIssuerJitter(issuers, counts, name, context.jitterSeed, context.maxJitter),
+    );
   }
   return jitters;
 }
@@ -80,11 +83,17 @@ export const supervisorMachine = setup({
     /** Only a changed issuer can change who shares an AS: every other refresh skips the retune. */
     issuerChanged: ({ context, event }) => {
       if (event.type === 'store.saved') {
-        return event.name in context.children && context.issuers[event.name] !== issuerOf(event.record);
+        return (
+          event.name in context.children && context.issuers[event.name] !== issuerOf(event.record)
+        );
       }
       if (event.type === 'store.changed') {
         const name = context.names[event.serverKey];
-        return name !== undefined && name in context.children && context.issuers[name] !== issuerOf(event.record);
+        return (
+          name !== undefined &&
+          name in context.children &&
+          context.issuers[name] !== issuerOf(event.record)
+        );
       }
       return false;
     },
@@ -99,25 +108,28 @@ export const supervisorMachine = setup({
         } satisfies StoreCommand);
       }
     }),
-    spawnLoaded: assign(({ context, spawn }, params: { name: string; serverKey: string; result: LoadResult }) => {
-      const spec = context.specs[params.name];
-      // A load that a later config change made obsolete is dropped.
-      if (!spec || spec.serverKey !== params.serverKey || context.children[params.name]) return {};
-      const record = params.result.status === 'found' ? params.result.record : null;
-      const issuers = { ...context.issuers, [params.name]: issuerOf(record) };
-      const jitter = jittersOf(context, issuers, [params.name]).get(params.name)!;
-      const ref = spawn('upstream', {
-        id: params.name,
-        systemId: upstreamSystemId(params.name),
-        input: childInput(context, spec, params.result, jitter),
-      }) as AnyActorRef;
-      return {
-        children: { ...context.children, [params.name]: ref },
-        loading: context.loading.filter((n) => n !== params.name),
-        issuers,
-        jitters: { ...context.jitters, [params.name]: jitter },
-      };
-    }),
+    spawnLoaded: assign(
+      ({ context, spawn }, params: { name: string; serverKey: string; result: LoadResult }) => {
+        const spec = context.specs[params.name];
+        // A load that a later config change made obsolete is dropped.
+        if (!spec || spec.serverKey !== params.serverKey || context.children[params.name])
+          return {};
+        const record = params.result.status === 'found' ? params.result.record : null;
+        const issuers = { ...context.issuers, [params.name]: issuerOf(record) };
+        const jitter = jittersOf(context, issuers, [params.name]).get(params.name)!;
+        const ref = spawn('upstream', {
+          id: params.name,
+          systemId: upstreamSystemId(params.name),
+          input: childInput(context, spec, params.result, jitter),
+        }) as AnyActorRef;
+        return {
+          children: { ...context.children, [params.name]: ref },
+          loading: context.loading.filter((n) => n !== params.name),
+          issuers,
+          jitters: { ...context.jitters, [params.name]: jitter },
+        };
+      },
+    ),
     /** Keeps the issuer of every server's committed record (the jitter depends on sharing). */
     noteIssuer: assign(({ context, event }) => {
       const issuers = { ...context.issuers };
@@ -180,7 +192,11 @@ export const supervisorMachine = setup({
       if (event.type !== 'store.changed') return;
       const name = context.names[event.serverKey];
       const child = name === undefined ? undefined : context.children[name];
-      if (child) enqueue.sendTo(child, { type: 'token.external', record: event.record } satisfies UpstreamEvent);
+      if (child)
+        enqueue.sendTo(child, {
+          type: 'token.external',
+          record: event.record,
+        } satisfies UpstreamEvent);
     }),
     broadcastClockJump: enqueueActions(({ context, enqueue }) => {
       for (const child of Object.values(context.children)) {
@@ -196,7 +212,10 @@ export const supervisorMachine = setup({
         const incoming = next[name];
         if (incoming && sameTarget(old, incoming)) {
           if (JSON.stringify(old.entry) !== JSON.stringify(incoming.entry) && children[name]) {
-            enqueue.sendTo(children[name], { type: 'config.updated', entry: incoming.entry } satisfies UpstreamEvent);
+            enqueue.sendTo(children[name], {
+              type: 'config.updated',
+              entry: incoming.entry,
+            } satisfies UpstreamEvent);
           }
           continue;
         }
@@ -235,7 +254,10 @@ export const supervisorMachine = setup({
     noteAvailability: enqueueActions(({ context, enqueue }, params: { available: boolean }) => {
       enqueue.assign({ storeAvailable: params.available });
       for (const child of Object.values(context.children)) {
-        enqueue.sendTo(child, { type: 'store.availability', available: params.available } satisfies UpstreamEvent);
+        enqueue.sendTo(child, {
+          type: 'store.availability',
+          available: params.available,
+        } satisfies UpstreamEvent);
       }
     }),
   },
@@ -258,7 +280,10 @@ export const supervisorMachine = setup({
   initial: 'starting',
   on: {
     'store.availability': {
-      actions: { type: 'noteAvailability', params: ({ event }) => ({ available: event.available }) },
+      actions: {
+        type: 'noteAvailability',
+        params: ({ event }) => ({ available: event.available }),
+      },
     },
   },
   states: {

@@ -8,7 +8,8 @@ import type { UpstreamContext } from './upstream.types.js';
 
 export type HealthLevel = 'healthy' | 'degraded' | 'unhealthy';
 export type HealthAction = 'none' | 'login' | 'restart' | 'view_logs' | 'enable';
-export type OAuthStatus = 'none' | 'authenticated' | 'retrying' | 'expired' | 'login_required' | 'error';
+export type OAuthStatus =
+  'none' | 'authenticated' | 'retrying' | 'expired' | 'login_required' | 'error';
 
 export interface Health {
   level: HealthLevel;
@@ -88,7 +89,8 @@ export function healthOf(view: UpstreamView, now: number): Health {
     return {
       level: 'degraded',
       summary: 'Token store unavailable',
-      detail: 'Tokens in memory stay in use; refreshed tokens are not used until the store answers again',
+      detail:
+        'Tokens in memory stay in use; refreshed tokens are not used until the store answers again',
       action: 'view_logs',
     };
   }
@@ -171,7 +173,12 @@ function authenticatedHealth(view: UpstreamView, now: number, tools: string): He
     };
   }
   if (statePath(view.value).endsWith('refreshing')) {
-    return { level: 'healthy', summary: tools, detail: 'Token refresh in progress', action: 'none' };
+    return {
+      level: 'healthy',
+      summary: tools,
+      detail: 'Token refresh in progress',
+      action: 'none',
+    };
   }
   const at = refreshAt(context.record, context.settings.threshold, context.jitter);
   return {

@@ -10,12 +10,12 @@ import { type AnyActorRef, createActor, fromCallback, type PromiseActorLogic } f
 import type { RefreshInput, RefreshOutput } from './upstream.types.js';
 
 /** What the upstream actor asks of its refresher. */
-export type RefresherCommand = { type: 'refresh.run'; input: RefreshInput } | { type: 'refresh.cancel' };
+export type RefresherCommand =
+  { type: 'refresh.run'; input: RefreshInput } | { type: 'refresh.cancel' };
 
 /** What the refresher reports: the attempt's output, or what it threw. */
 export type RefresherReport =
-  | { type: 'refresh.done'; output: RefreshOutput }
-  | { type: 'refresh.failed'; error: unknown };
+  { type: 'refresh.done'; output: RefreshOutput } | { type: 'refresh.failed'; error: unknown };
 
 type RefreshLogic = PromiseActorLogic<RefreshOutput, RefreshInput>;
 
@@ -36,35 +36,43 @@ export function providedRefresh(self: AnyActorRef): RefreshLogic | null {
 }
 
 /** Runs one attempt at a time; the outcome of a cancelled attempt is never reported. */
-export const refresherLogic = fromCallback<RefresherCommand, RefresherInput>(({ input, receive, sendBack }) => {
-  let current: ReturnType<typeof createActor<RefreshLogic>> | null = null;
-  const cancel = () => {
-    const attempt = current;
-    current = null; // first: stopping completes the attempt's observers synchronously
-    attempt?.stop();
-  };
-  receive((command) => {
-    cancel();
-    if (command.type === 'refresh.cancel') return;
-    if (!input.logic) {
-      sendBack({ type: 'refresh.failed', error: new Error('No refresh logic was provided') } satisfies RefresherReport);
-      return;
-    }
-    const attempt = createActor(input.logic, { input: command.input });
-    current = attempt;
-    attempt.subscribe({
-      complete: () => {
-        if (current !== attempt) return;
-        current = null;
-        sendBack({ type: 'refresh.done', output: attempt.getSnapshot().output! } satisfies RefresherReport);
-      },
-      error: (error) => {
-        if (current !== attempt) return;
-        current = null;
-        sendBack({ type: 'refresh.failed', error } satisfies RefresherReport);
-      },
+export const refresherLogic = fromCallback<RefresherCommand, RefresherInput>(
+  ({ input, receive, sendBack }) => {
+    let current: ReturnType<typeof createActor<RefreshLogic>> | null = null;
+    const cancel = () => {
+      const attempt = current;
+      current = null; // first: stopping completes the attempt's observers synchronously
+      attempt?.stop();
+    };
+    receive((command) => {
+      cancel();
+      if (command.type === 'refresh.cancel') return;
+      if (!input.logic) {
+        sendBack({
+          type: 'refresh.failed',
+          error: new Error('No refresh logic was provided'),
+        } satisfies RefresherReport);
+        return;
+      }
+      const attempt = createActor(input.logic, { input: command.input });
+      current = attempt;
+      attempt.subscribe({
+        complete: () => {
+          if (current !== attempt) return;
+          current = null;
+          sendBack({
+            type: 'refresh.done',
+            output: attempt.getSnapshot().output!,
+          } satisfies RefresherReport);
+        },
+        error: (error) => {
+          if (current !== attempt) return;
+          current = null;
+          sendBack({ type: 'refresh.failed', error } satisfies RefresherReport);
+        },
+      });
+      attempt.start();
     });
-    attempt.start();
-  });
-  return cancel;
-});
+    return cancel;
+  },
+);

@@ -2,7 +2,14 @@
  * @module The REST server view of SPEC §5 as a pure function of an upstream snapshot: what
  * `GET /api/v1/servers`, `upstream list -o json` and the page all show.
  */
-import { healthOf, oauthStatusOf, statePath, type Health, type OAuthStatus, type UpstreamView } from './health.js';
+import {
+  healthOf,
+  oauthStatusOf,
+  statePath,
+  type Health,
+  type OAuthStatus,
+  type UpstreamView,
+} from './health.js';
 import { refreshAt } from './timing.js';
 import type { Protocol } from './upstream.types.js';
 

@@ -22,7 +22,11 @@ export function backoffMs(n: number, retryAfterMs: number | null = null): number
  * When a token should be refreshed: issued_at + (threshold − jitter) · lifetime. Null when the
  * token does not expire (no expires_in) or there is none.
  */
-export function refreshAt(record: TokenRecord | null, threshold: number, jitter = 0): number | null {
+export function refreshAt(
+  record: TokenRecord | null,
+  threshold: number,
+  jitter = 0,
+): number | null {
   if (!record?.tokens || record.issued_at === null || record.expires_at === null) return null;
   const lifetime = record.expires_at - record.issued_at;
   return Math.floor(record.issued_at + Math.max(0, threshold - jitter) * lifetime);
@@ -35,7 +39,9 @@ export function earliestAttempt(lastAttemptAt: number | null, settings: RefreshS
 
 /** Whether the access token has expired at `now` (a token without expiry never does). */
 export function accessExpired(record: TokenRecord | null, now: number): boolean {
-  return record?.expires_at !== null && record?.expires_at !== undefined && record.expires_at <= now;
+  return (
+    record?.expires_at !== null && record?.expires_at !== undefined && record.expires_at <= now
+  );
 }
 
 /** Whether the refresh token's own lifetime (if the AS stated one) has passed at `now`. */

@@ -5,11 +5,7 @@
 
 /** Outcome label of one refresh attempt; also the `result` label of the refresh metrics. */
 export type RefreshResult =
-  | 'success'
-  | 'failed_network'
-  | 'failed_invalid_grant'
-  | 'failed_server_error'
-  | 'failed_other';
+  'success' | 'failed_network' | 'failed_invalid_grant' | 'failed_server_error' | 'failed_other';
 
 /** A token endpoint response, stored exactly as received (incl. `issuer` and unknown fields). */
 export interface TokenResponse {
@@ -92,14 +88,19 @@ export function emptyRecord(serverKey: string, name: string, url: string | null)
  * a refresh token keeps the old one (RFC 6749 §6); the response itself is stored unchanged
  * otherwise.
  */
-export function withTokens(record: TokenRecord, response: TokenResponse, issuedAt: number): TokenRecord {
+export function withTokens(
+  record: TokenRecord,
+  response: TokenResponse,
+  issuedAt: number,
+): TokenRecord {
   const previousRefresh = record.tokens?.refresh_token;
   const tokens: TokenResponse =
     response.refresh_token === undefined && previousRefresh !== undefined
       ? { ...response, refresh_token: previousRefresh }
       : { ...response };
   const refreshLifetime = response.refresh_token_expires_in ?? response.refresh_expires_in;
-  const rotated = response.refresh_token !== undefined && response.refresh_token !== previousRefresh;
+  const rotated =
+    response.refresh_token !== undefined && response.refresh_token !== previousRefresh;
   return {
     ...record,
     tokens,

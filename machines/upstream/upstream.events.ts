@@ -25,10 +25,10 @@ export type StoreAnswer =
 
 /** Reported by the login actor while the flow runs. */
 export type LoginProgress =
-  | { type: 'login.url'; authUrl: string }
-  | { type: 'login.registered'; record: TokenRecord };
+  { type: 'login.url'; authUrl: string } | { type: 'login.registered'; record: TokenRecord };
 
-export type UpstreamEvent = UpstreamCommand | StoreAnswer | LoginProgress | SessionEvent | RefresherReport;
+export type UpstreamEvent =
+  UpstreamCommand | StoreAnswer | LoginProgress | SessionEvent | RefresherReport;
 
 /** Why a record is written: CAS on refresh, plain put on login/registration. */
 export type IssueKind = 'refresh' | 'login' | 'registration';

@@ -70,7 +70,10 @@ export function afterFailure(
 ): Partial<UpstreamContext> {
   const now = context.env.now();
   const wait = backoffMs(context.failures, failure.retryAfterMs ?? null);
-  const nextRetryAt = Math.max(now + wait, earliestAttempt(context.internal.lastAttemptAt, context.settings));
+  const nextRetryAt = Math.max(
+    now + wait,
+    earliestAttempt(context.internal.lastAttemptAt, context.settings),
+  );
   return {
     failures: context.failures + 1,
     lastError: failure.message,
@@ -98,13 +101,18 @@ export function refreshExpiredReason(record: TokenRecord | null): string {
 }
 
 /** Whether a change seen in the store removed the tokens this actor still holds (a logout). */
-export function loggedOutElsewhere(incoming: TokenRecord | null, current: TokenRecord | null): boolean {
+export function loggedOutElsewhere(
+  incoming: TokenRecord | null,
+  current: TokenRecord | null,
+): boolean {
   return isNewer(incoming, current) && !incoming?.tokens && Boolean(current?.tokens);
 }
 
 /** A jitter fraction as the machine accepts it: 0 ≤ j ≤ 0.05 (anything else is 0). */
 export function clampJitter(jitter: unknown): number {
-  return typeof jitter === 'number' && Number.isFinite(jitter) ? Math.min(Math.max(jitter, 0), 0.05) : 0;
+  return typeof jitter === 'number' && Number.isFinite(jitter)
+    ? Math.min(Math.max(jitter, 0), 0.05)
+    : 0;
 }
 
 /** Milliseconds until the access token expires (a timer-sized maximum when it never does). */

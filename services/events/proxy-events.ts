@@ -11,7 +11,11 @@ interface Base {
 export type ProxyEvent =
   | (Base & { type: 'upstream.state'; state: string; health: Health; oauth_status: OAuthStatus })
   | (Base & { type: 'servers.changed'; servers: string[] })
-  | (Base & { type: 'oauth.token_refreshed'; expires_at: string | null; correlation_id: string | null })
+  | (Base & {
+      type: 'oauth.token_refreshed';
+      expires_at: string | null;
+      correlation_id: string | null;
+    })
   | (Base & {
       type: 'oauth.refresh_failed';
       result: RefreshResult;

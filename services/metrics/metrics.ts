@@ -31,7 +31,8 @@ export const UPSTREAM_STATES = [
 /** Creates a fresh registry with the proxy's metrics and the default process metrics. */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ProxyMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'mcpproxy_' });
+  if (options.defaultMetrics !== false)
+    collectDefaultMetrics({ register: registry, prefix: 'mcpproxy_' });
   const registers = [registry];
   return {
     registry,

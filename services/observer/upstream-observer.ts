@@ -80,7 +80,12 @@ export function createUpstreamObserver(deps: ObserverDeps) {
     events.publish({ server, timestamp: new Date(now()).toISOString(), ...event } as ProxyEvent);
   }
 
-  function onSnapshot(id: string, seen: Seen | undefined, next: UpstreamSnapshotLike, cause: AnyEventObject) {
+  function onSnapshot(
+    id: string,
+    seen: Seen | undefined,
+    next: UpstreamSnapshotLike,
+    cause: AnyEventObject,
+  ) {
     const prev = seen?.snapshot;
     const ctx = next.context;
     const server = ctx.entry.name;
@@ -96,15 +101,22 @@ export function createUpstreamObserver(deps: ObserverDeps) {
     }
     previous.set(id, { snapshot: next, path, top, level: health.level });
     if (seen?.top !== top) {
-      for (const state of UPSTREAM_STATES) metrics.upstreamState.set({ server, state }, state === top ? 1 : 0);
+      for (const state of UPSTREAM_STATES)
+        metrics.upstreamState.set({ server, state }, state === top ? 1 : 0);
     }
-    if (seen?.level !== health.level) metrics.upstreamHealth.set({ server }, HEALTH_VALUE[health.level]);
+    if (seen?.level !== health.level)
+      metrics.upstreamHealth.set({ server }, HEALTH_VALUE[health.level]);
 
     // Events are built only for someone to read them (an SSE client). Health read at the same
     // moment for both snapshots: only a change of the actor counts.
     const listened = events.size > 0;
     if (listened && (prevPath !== path || !sameHealth(healthOf(prev!, at), health))) {
-      publish(server, { type: 'upstream.state', state: path, health, oauth_status: oauthStatusOf(next, at) });
+      publish(server, {
+        type: 'upstream.state',
+        state: path,
+        health,
+        oauth_status: oauthStatusOf(next, at),
+      });
     }
     const flowId = ctx.flow?.correlationId ?? prev?.context.flow?.correlationId ?? null;
 
@@ -113,14 +125,19 @@ export function createUpstreamObserver(deps: ObserverDeps) {
       logger.info(lineOf(server, flowId, { attempt: ctx.failures }), 'OAuth token refresh attempt');
     }
     if (cause.type === 'refresh.done') {
-      const output = (cause as unknown as { output: { kind: string; record: UpstreamContext['record'] } }).output;
+      const output = (
+        cause as unknown as { output: { kind: string; record: UpstreamContext['record'] } }
+      ).output;
       const started = prev?.context.flow?.startedAt ?? at;
       const duration = at - started;
       if (output.kind === 'issued') {
         metrics.refreshTotal.inc({ server, result: 'success' });
         metrics.refreshDuration.observe({ server, result: 'success' }, duration / 1000);
         logger.info(
-          lineOf(server, flowId, { expires_at: iso(output.record?.expires_at), duration_ms: duration }),
+          lineOf(server, flowId, {
+            expires_at: iso(output.record?.expires_at),
+            duration_ms: duration,
+          }),
           'OAuth token refresh succeeded',
         );
         if (listened) {
@@ -131,7 +148,10 @@ export function createUpstreamObserver(deps: ObserverDeps) {
           });
         }
       } else {
-        logger.info(lineOf(server, flowId), 'lost refresh race; using token rotated by another process');
+        logger.info(
+          lineOf(server, flowId),
+          'lost refresh race; using token rotated by another process',
+        );
       }
     }
     const commitFailed =
@@ -164,27 +184,38 @@ export function createUpstreamObserver(deps: ObserverDeps) {
       }
       if (top === 'degraded' || top === 'retrying') {
         logger.info(
-          lineOf(server, flowId, { attempt: ctx.failures, delay_ms: Math.max(0, (ctx.nextRetryAt ?? at) - at) }),
+          lineOf(server, flowId, {
+            attempt: ctx.failures,
+            delay_ms: Math.max(0, (ctx.nextRetryAt ?? at) - at),
+          }),
           'OAuth token refresh retry scheduled',
         );
       }
     }
     if (path.endsWith('refreshScheduled')) {
       const refreshAtMs = refreshAt(ctx.record, ctx.settings.threshold, ctx.jitter);
-      const prevAt = prev && prevPath?.endsWith('refreshScheduled')
-        ? refreshAt(prev.context.record, prev.context.settings.threshold, prev.context.jitter)
-        : undefined;
+      const prevAt =
+        prev && prevPath?.endsWith('refreshScheduled')
+          ? refreshAt(prev.context.record, prev.context.settings.threshold, prev.context.jitter)
+          : undefined;
       if (refreshAtMs !== null && refreshAtMs !== prevAt) {
         logger.info(
-          lineOf(server, flowId, { expires_at: iso(ctx.record?.expires_at), refresh_at: iso(refreshAtMs) }),
+          lineOf(server, flowId, {
+            expires_at: iso(ctx.record?.expires_at),
+            refresh_at: iso(refreshAtMs),
+          }),
           'OAuth token refresh scheduled',
         );
       }
     }
     // Login lifecycle.
-    if (top === 'loggingIn' && prevPath !== 'loggingIn') logger.info(lineOf(server, flowId), 'OAuth login started');
+    if (top === 'loggingIn' && prevPath !== 'loggingIn')
+      logger.info(lineOf(server, flowId), 'OAuth login started');
     if (prevPath === 'loggingIn' && top === 'connecting' && ctx.record?.tokens) {
-      logger.info(lineOf(server, flowId, { expires_at: iso(ctx.record.expires_at) }), 'OAuth login completed');
+      logger.info(
+        lineOf(server, flowId, { expires_at: iso(ctx.record.expires_at) }),
+        'OAuth login completed',
+      );
     }
     if (top === 'loginRequired' && prevPath !== 'loginRequired') {
       const reason = ctx.loginReason ?? 'Login required';
@@ -217,7 +248,10 @@ export function createUpstreamObserver(deps: ObserverDeps) {
       for (const { snapshot: snap } of previous.values()) {
         const expiresAt = snap.context.record?.tokens ? snap.context.record.expires_at : null;
         if (expiresAt != null) {
-          metrics.tokenExpiry.set({ server: snap.context.entry.name }, Math.round((expiresAt - now()) / 1000));
+          metrics.tokenExpiry.set(
+            { server: snap.context.entry.name },
+            Math.round((expiresAt - now()) / 1000),
+          );
         } else {
           metrics.tokenExpiry.remove({ server: snap.context.entry.name });
         }

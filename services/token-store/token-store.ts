@@ -12,8 +12,7 @@ export type ReadResult =
 
 /** Result of a compare-and-swap commit. */
 export type CommitResult =
-  | { committed: true; record: TokenRecord }
-  | { committed: false; current: TokenRecord | null };
+  { committed: true; record: TokenRecord } | { committed: false; current: TokenRecord | null };
 
 /** A change seen in the store, made by this process or another. */
 export interface StoreChange {

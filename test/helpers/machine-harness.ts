@@ -18,7 +18,11 @@ import type {
 } from '../../machines/upstream/upstream.types.js';
 import { statePath } from '../../machines/upstream/health.js';
 import { supervisorMachine } from '../../machines/supervisor/supervisor.machine.js';
-import type { ServerSpec, StoreCommand, StoreReport } from '../../machines/supervisor/supervisor.types.js';
+import type {
+  ServerSpec,
+  StoreCommand,
+  StoreReport,
+} from '../../machines/supervisor/supervisor.types.js';
 import { createAsBudget, type AsBudget } from '../../services/runtime/as-budget.js';
 
 /** Wall-clock origin of simulated time: 2026-11-24T12:00:00Z. */
@@ -88,7 +92,12 @@ export function recordWithToken(
   const base = { ...emptyRecord(serverKey, name, `https://${name}.example/mcp`), generation };
   return withTokens(
     base,
-    { access_token: `at-seed-${name}`, token_type: 'Bearer', expires_in: ttlS, refresh_token: `rt-seed-${name}` },
+    {
+      access_token: `at-seed-${name}`,
+      token_type: 'Bearer',
+      expires_in: ttlS,
+      refresh_token: `rt-seed-${name}`,
+    },
     issuedAt,
   );
 }
@@ -104,7 +113,13 @@ export function oauthEntry(name: string, overrides: Partial<UpstreamEntry> = {})
     cwd: null,
     headers: {},
     enabled: true,
-    oauth: { client_id: null, client_secret: null, scopes: [], redirect_uri: null, extra_params: {} },
+    oauth: {
+      client_id: null,
+      client_secret: null,
+      scopes: [],
+      redirect_uri: null,
+      extra_params: {},
+    },
     ...overrides,
   };
 }
@@ -113,7 +128,10 @@ export function plainEntry(name: string): UpstreamEntry {
   return oauthEntry(name, { oauth: null });
 }
 
-export function spec(entry: UpstreamEntry, serverKey = `${entry.name}_0000000000000000`): ServerSpec {
+export function spec(
+  entry: UpstreamEntry,
+  serverKey = `${entry.name}_0000000000000000`,
+): ServerSpec {
   return { entry, serverKey };
 }
 
@@ -122,7 +140,9 @@ function fail(mode: FakeMode): void {
 }
 
 const fakeSession = (): UpstreamSession => ({
-  callTool: async (name, args) => ({ content: [{ type: 'text', text: `${name}:${JSON.stringify(args)}` }] }),
+  callTool: async (name, args) => ({
+    content: [{ type: 'text', text: `${name}:${JSON.stringify(args)}` }],
+  }),
   listTools: async () => [{ name: 'echo', inputSchema: { type: 'object' } }],
   close: async () => undefined,
 });
@@ -133,7 +153,10 @@ export class MemoryStore {
   failCommits = false;
   commits: Array<{ name: string; kind: string; generation: number }> = [];
 
-  put(record: TokenRecord, expected: number | null): { ok: true; record: TokenRecord } | { ok: false; current: TokenRecord | null } {
+  put(
+    record: TokenRecord,
+    expected: number | null,
+  ): { ok: true; record: TokenRecord } | { ok: false; current: TokenRecord | null } {
     const current = this.records.get(record.server_key) ?? null;
     const currentGen = current?.generation ?? 0;
     if (expected !== null && expected !== currentGen) return { ok: false, current };
@@ -160,7 +183,6 @@ export interface Harness {
 export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 }
-
 
 export function createHarness(options: {
   servers: ServerSpec[];
@@ -198,7 +220,10 @@ export function createHarness(options: {
       connect: fromPromise<ConnectOutput, ConnectInput>(async ({ input }) => {
         world.connectCalls.push({ name: input.entry.name, at: now() });
         fail(world.connectMode);
-        return { session: fakeSession(), tools: [{ name: 'echo', inputSchema: { type: 'object' } }] };
+        return {
+          session: fakeSession(),
+          tools: [{ name: 'echo', inputSchema: { type: 'object' } }],
+        };
       }),
       refresh: fromPromise<RefreshOutput, RefreshInput>(async ({ input, signal }) => {
         if (world.storeHasNewer) {
@@ -206,23 +231,42 @@ export function createHarness(options: {
           world.storeHasNewer = null;
           return { kind: 'adopted', record };
         }
-        await budget?.take(input.record.issuer ?? 'https://as.example', signal, input.record.expires_at ?? Infinity);
-        world.refreshCalls.push({ name: input.entry.name, at: now(), refreshToken: input.record.tokens?.refresh_token });
+        await budget?.take(
+          input.record.issuer ?? 'https://as.example',
+          signal,
+          input.record.expires_at ?? Infinity,
+        );
+        world.refreshCalls.push({
+          name: input.entry.name,
+          at: now(),
+          refreshToken: input.record.tokens?.refresh_token,
+        });
         if (world.overRateLimit(now())) {
           world.rateLimited.push({ name: input.entry.name, at: now() });
-          throw { result: 'failed_server_error', message: 'Token endpoint answered HTTP 429', retryAfterMs: 60_000 };
+          throw {
+            result: 'failed_server_error',
+            message: 'Token endpoint answered HTTP 429',
+            retryAfterMs: 60_000,
+          };
         }
         fail(world.refreshMode);
         const response = world.issue();
         if (!world.rotate) delete (response as { refresh_token?: string }).refresh_token;
-        return { kind: 'issued', record: withTokens(input.record, response, now()), redeemedGeneration: input.record.generation };
+        return {
+          kind: 'issued',
+          record: withTokens(input.record, response, now()),
+          redeemedGeneration: input.record.generation,
+        };
       }),
       login: fromPromise<LoginOutput, LoginInput>(async ({ input }) => {
         world.loginCalls.push({ name: input.entry.name, at: now() });
-        input.onAuthUrl(`https://as.example/authorize?client_id=c&state=s-${world.loginCalls.length}`);
+        input.onAuthUrl(
+          `https://as.example/authorize?client_id=c&state=s-${world.loginCalls.length}`,
+        );
         if (world.manualLogin) await world.waitForLogin();
         fail(world.loginMode);
-        const base = input.record ?? emptyRecord(input.serverKey, input.entry.name, input.entry.url);
+        const base =
+          input.record ?? emptyRecord(input.serverKey, input.entry.name, input.entry.url);
         return { record: withTokens(base, world.issue(), now()) };
       }),
     },
@@ -239,7 +283,13 @@ export function createHarness(options: {
       switch (command.type) {
         case 'store.load': {
           const corrupt = options.corrupt?.[command.serverKey];
-          if (corrupt) return { type: 'store.loaded', name: command.name, serverKey: command.serverKey, result: { status: 'corrupt', error: corrupt } };
+          if (corrupt)
+            return {
+              type: 'store.loaded',
+              name: command.name,
+              serverKey: command.serverKey,
+              result: { status: 'corrupt', error: corrupt },
+            };
           const record = store.records.get(command.serverKey);
           return {
             type: 'store.loaded',
@@ -250,18 +300,47 @@ export function createHarness(options: {
         }
         case 'store.save': {
           if (store.failCommits) {
-            return { type: 'store.save_failed', name: command.name, kind: command.kind, error: 'disk full', current: store.records.get(command.record.server_key) ?? null };
+            return {
+              type: 'store.save_failed',
+              name: command.name,
+              kind: command.kind,
+              error: 'disk full',
+              current: store.records.get(command.record.server_key) ?? null,
+            };
           }
-          const result = store.put(command.record, command.kind === 'refresh' ? command.expectedGeneration : null);
+          const result = store.put(
+            command.record,
+            command.kind === 'refresh' ? command.expectedGeneration : null,
+          );
           if (!result.ok) {
-            return { type: 'store.save_failed', name: command.name, kind: command.kind, error: 'generation changed', current: result.current };
+            return {
+              type: 'store.save_failed',
+              name: command.name,
+              kind: command.kind,
+              error: 'generation changed',
+              current: result.current,
+            };
           }
-          store.commits.push({ name: command.name, kind: command.kind, generation: result.record.generation });
-          return { type: 'store.saved', name: command.name, kind: command.kind, record: result.record };
+          store.commits.push({
+            name: command.name,
+            kind: command.kind,
+            generation: result.record.generation,
+          });
+          return {
+            type: 'store.saved',
+            name: command.name,
+            kind: command.kind,
+            record: result.record,
+          };
         }
         case 'store.clear': {
           const current = store.records.get(command.serverKey);
-          if (current) store.records.set(command.serverKey, { ...current, tokens: null, generation: current.generation + 1 });
+          if (current)
+            store.records.set(command.serverKey, {
+              ...current,
+              tokens: null,
+              generation: current.generation + 1,
+            });
           return null;
         }
       }
@@ -274,7 +353,10 @@ export function createHarness(options: {
       clock,
       input: {
         servers: options.servers,
-        settings: { threshold: options.threshold ?? 0.8, minIntervalMs: options.minIntervalMs ?? 10_000 },
+        settings: {
+          threshold: options.threshold ?? 0.8,
+          minIntervalMs: options.minIntervalMs ?? 10_000,
+        },
         maxJitter: options.maxJitter ?? 0,
         jitterSeed: options.jitterSeed ?? 1,
         env: { now, newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}` },
@@ -298,7 +380,9 @@ export function createHarness(options: {
     settle,
     async advance(ms) {
       // Jump from timer to timer so every `after` fires at its exact simulated moment.
-      const timeouts = (clock as unknown as { timeouts: Map<number, { start: number; timeout: number }> }).timeouts;
+      const timeouts = (
+        clock as unknown as { timeouts: Map<number, { start: number; timeout: number }> }
+      ).timeouts;
       const target = clock.now() + ms;
       await settle();
       for (let i = 0; i < 1_000_000; i++) {

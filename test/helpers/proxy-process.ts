@@ -28,14 +28,23 @@ export interface ProxyProcess {
 /** Environment for child processes: no colours, no browser, nothing inherited that points elsewhere. */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', NO_BROWSER: '1', ...extra };
-  for (const key of ['MCPPROXY_URL', 'MCPPROXY_CONFIG', 'MCPPROXY_DATA_DIR', 'MCPPROXY_API_KEY', 'MCPPROXY_STORE_URL']) {
+  for (const key of [
+    'MCPPROXY_URL',
+    'MCPPROXY_CONFIG',
+    'MCPPROXY_DATA_DIR',
+    'MCPPROXY_API_KEY',
+    'MCPPROXY_STORE_URL',
+  ]) {
     if (!(key in extra)) delete env[key];
   }
   return env;
 }
 
 /** Writes `config` (listen defaults to 127.0.0.1:0) into `<dataDir>/mcp_config.json`. */
-export async function writeConfig(dataDir: string, config: Record<string, unknown>): Promise<string> {
+export async function writeConfig(
+  dataDir: string,
+  config: Record<string, unknown>,
+): Promise<string> {
   const path = join(dataDir, 'mcp_config.json');
   await writeFile(path, JSON.stringify({ listen: '127.0.0.1:0', ...config }, null, 2));
   return path;
@@ -54,17 +63,31 @@ export async function startProxy(options: {
   const configPath = await writeConfig(dataDir, options.config);
   const child = spawn(
     process.execPath,
-    [BIN, 'serve', '--data-dir', dataDir, '--config', configPath, '--log-level', options.logLevel ?? 'debug', ...(options.args ?? [])],
+    [
+      BIN,
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--config',
+      configPath,
+      '--log-level',
+      options.logLevel ?? 'debug',
+      ...(options.args ?? []),
+    ],
     { env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`mcpproxy serve did not start within ${options.timeoutMs ?? 20_000} ms:\n${out}`));
+      reject(
+        new Error(`mcpproxy serve did not start within ${options.timeoutMs ?? 20_000} ms:\n${out}`),
+      );
     }, options.timeoutMs ?? 20_000);
     const check = () => {
       const match = /^mcpproxy (http:\/\/\S+) /m.exec(out);
@@ -116,9 +139,15 @@ export interface CliResult {
 }
 
 /** Runs `mcpproxy <args>` to completion (bounded by `timeoutMs`). */
-export function runCli(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: childEnv(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -132,7 +161,10 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
 }
 
 /** Polls `probe` every `intervalMs` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(probe: () => Promise<T> | T, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  probe: () => Promise<T> | T,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   let last: unknown;
   while (Date.now() < deadline) {
@@ -144,5 +176,7 @@ export async function waitFor<T>(probe: () => Promise<T> | T, options: { timeout
     }
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
   }
-  throw new Error(`Timed out waiting for ${options.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(
+    `Timed out waiting for ${options.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`,
+  );
 }

@@ -30,7 +30,11 @@ function eventsFor(payloads: Record<string, EventObject[]>) {
 const gh = spec(oauthEntry('gh'));
 const env = { now: () => T0, newId: () => '00000000-0000-4000-8000-000000000001' };
 const fresh = recordWithToken(gh.serverKey, 'gh', T0, 3600);
-const session = { callTool: async () => ({}), listTools: async () => [], close: async () => undefined };
+const session = {
+  callTool: async () => ({}),
+  listTools: async () => [],
+  close: async () => undefined,
+};
 const failure = (result: string, extra: object = {}) => ({ result, message: result, ...extra });
 
 describe('path coverage (xstate/graph)', () => {
@@ -55,12 +59,22 @@ describe('path coverage (xstate/graph)', () => {
         env,
       },
       events: eventsFor({
-        'xstate.done.actor.connect': [{ type: 'xstate.done.actor.connect', output: { session, tools: [] } } as EventObject],
+        'xstate.done.actor.connect': [
+          { type: 'xstate.done.actor.connect', output: { session, tools: [] } } as EventObject,
+        ],
         'xstate.error.actor.connect': [
           { type: 'xstate.error.actor.connect', error: failure('failed_network') },
-          { type: 'xstate.error.actor.connect', error: failure('failed_other', { unauthorized: true }) },
+          {
+            type: 'xstate.error.actor.connect',
+            error: failure('failed_other', { unauthorized: true }),
+          },
         ] as unknown as EventObject[],
-        'refresh.done': [{ type: 'refresh.done', output: { kind: 'issued', record: fresh, redeemedGeneration: 1 } } as EventObject],
+        'refresh.done': [
+          {
+            type: 'refresh.done',
+            output: { kind: 'issued', record: fresh, redeemedGeneration: 1 },
+          } as EventObject,
+        ],
         'refresh.failed': [
           { type: 'refresh.failed', error: failure('failed_network') },
           { type: 'refresh.failed', error: failure('failed_invalid_grant') },
@@ -68,15 +82,27 @@ describe('path coverage (xstate/graph)', () => {
         'token.persisted': [{ type: 'token.persisted', record: fresh } as EventObject],
         'config.updated': [{ type: 'config.updated', entry: plainEntry('gh') } as EventObject],
         'auth.login': [{ type: 'auth.login', force: true } as EventObject],
-        'upstream.insufficient_scope': [{ type: 'upstream.insufficient_scope', scopes: ['admin'] } as EventObject],
+        'upstream.insufficient_scope': [
+          { type: 'upstream.insufficient_scope', scopes: ['admin'] } as EventObject,
+        ],
         'upstream.tools_changed': [{ type: 'upstream.tools_changed', tools: [] } as EventObject],
-        'upstream.disconnected': [{ type: 'upstream.disconnected', error: 'closed' } as EventObject],
+        'upstream.disconnected': [
+          { type: 'upstream.disconnected', error: 'closed' } as EventObject,
+        ],
         'login.url': [{ type: 'login.url', authUrl: 'https://as/authorize' } as EventObject],
         'login.registered': [{ type: 'login.registered', record: fresh } as EventObject],
-        'token.external': [{ type: 'token.external', record: { ...fresh, generation: 9 } } as EventObject],
-        'token.persist_failed': [{ type: 'token.persist_failed', error: 'disk full', current: null } as EventObject],
-        'xstate.done.actor.login': [{ type: 'xstate.done.actor.login', output: { record: fresh } } as EventObject],
-        'xstate.error.actor.login': [{ type: 'xstate.error.actor.login', error: failure('failed_other') } as EventObject],
+        'token.external': [
+          { type: 'token.external', record: { ...fresh, generation: 9 } } as EventObject,
+        ],
+        'token.persist_failed': [
+          { type: 'token.persist_failed', error: 'disk full', current: null } as EventObject,
+        ],
+        'xstate.done.actor.login': [
+          { type: 'xstate.done.actor.login', output: { record: fresh } } as EventObject,
+        ],
+        'xstate.error.actor.login': [
+          { type: 'xstate.error.actor.login', error: failure('failed_other') } as EventObject,
+        ],
       }) as never,
       serializeState: (snapshot) =>
         `${statePath(snapshot.value)}|${snapshot.context.oauth}|${snapshot.context.internal.refreshNow}`,
@@ -88,9 +114,22 @@ describe('path coverage (xstate/graph)', () => {
 
   it('reaches every state of the supervisor machine', () => {
     const paths = getShortestPaths(supervisorMachine, {
-      input: { servers: [gh], settings: { threshold: 0.8, minIntervalMs: 10_000 }, maxJitter: 0, jitterSeed: 1, env },
+      input: {
+        servers: [gh],
+        settings: { threshold: 0.8, minIntervalMs: 10_000 },
+        maxJitter: 0,
+        jitterSeed: 1,
+        env,
+      },
       events: eventsFor({
-        'store.loaded': [{ type: 'store.loaded', name: 'gh', serverKey: gh.serverKey, result: { status: 'missing' } } as EventObject],
+        'store.loaded': [
+          {
+            type: 'store.loaded',
+            name: 'gh',
+            serverKey: gh.serverKey,
+            result: { status: 'missing' },
+          } as EventObject,
+        ],
         'config.updated': [{ type: 'config.updated', servers: [] } as EventObject],
       }) as never,
       serializeState: (snapshot) => statePath(snapshot.value),

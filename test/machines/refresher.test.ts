@@ -21,7 +21,11 @@ const input = (correlationId: string): RefreshInput => ({
 
 /** A parent that keeps what its refresher reports; the refresh logic is driven by the test. */
 function harness() {
-  const attempts: Array<{ id: string; signal: AbortSignal; settle: (output: RefreshOutput | Error) => void }> = [];
+  const attempts: Array<{
+    id: string;
+    signal: AbortSignal;
+    settle: (output: RefreshOutput | Error) => void;
+  }> = [];
   const logic = fromPromise<RefreshOutput, RefreshInput>(
     ({ input: { correlationId }, signal }) =>
       new Promise((resolve, reject) => {
@@ -40,7 +44,9 @@ function harness() {
     }),
   ).start();
   const send = (command: RefresherCommand) =>
-    (parent.getSnapshot().children as Record<string, { send(e: RefresherCommand): void }>).refresher!.send(command);
+    (
+      parent.getSnapshot().children as Record<string, { send(e: RefresherCommand): void }>
+    ).refresher!.send(command);
   return { attempts, reports, send, parent };
 }
 

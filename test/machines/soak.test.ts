@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { healthOf } from '../../machines/upstream/health.js';
-import { createHarness, oauthEntry, recordWithToken, spec, T0 } from '../helpers/machine-harness.js';
+import {
+  createHarness,
+  oauthEntry,
+  recordWithToken,
+  spec,
+  T0,
+} from '../helpers/machine-harness.js';
 
 describe('SC-001: 24 simulated hours with 3-minute tokens', () => {
   it('keeps 10 servers healthy, refreshing each at 80 % of every token lifetime', async () => {
     const servers = Array.from({ length: 10 }, (_, i) => spec(oauthEntry(`s${i}`)));
-    const records = servers.map((s, i) => recordWithToken(s.serverKey, s.entry.name, T0 - i * 7_000, 180));
+    const records = servers.map((s, i) =>
+      recordWithToken(s.serverKey, s.entry.name, T0 - i * 7_000, 180),
+    );
     const h = createHarness({ servers, records });
     h.supervisor.start();
     await h.advance(0);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createHarness, oauthEntry, plainEntry, recordWithToken, spec, T0 } from '../helpers/machine-harness.js';
+import {
+  createHarness,
+  oauthEntry,
+  plainEntry,
+  recordWithToken,
+  spec,
+  T0,
+} from '../helpers/machine-harness.js';
 
 describe('supervisor machine', () => {
   it('spawns one child per configured server with systemId upstream:<name> and becomes running', async () => {
@@ -38,11 +45,17 @@ describe('supervisor machine', () => {
 
   it('a changed URL gets a new server key and never reuses the old token', async () => {
     const old = spec(oauthEntry('gh'), 'gh_aaaaaaaaaaaaaaaa');
-    const h = createHarness({ servers: [old], records: [recordWithToken(old.serverKey, 'gh', T0, 3600)] });
+    const h = createHarness({
+      servers: [old],
+      records: [recordWithToken(old.serverKey, 'gh', T0, 3600)],
+    });
     h.supervisor.start();
     await h.advance(0);
     expect(h.state('gh')).toBe('authenticated.refreshScheduled');
-    const moved = spec(oauthEntry('gh', { url: 'https://other.example/mcp' }), 'gh_bbbbbbbbbbbbbbbb');
+    const moved = spec(
+      oauthEntry('gh', { url: 'https://other.example/mcp' }),
+      'gh_bbbbbbbbbbbbbbbb',
+    );
     h.supervisor.send({ type: 'config.updated', servers: [moved] });
     await h.advance(0);
     expect(h.state('gh')).toBe('loginRequired');
@@ -55,7 +68,10 @@ describe('supervisor machine', () => {
     h.supervisor.start();
     await h.advance(0);
     const before = h.child('a');
-    h.supervisor.send({ type: 'config.updated', servers: [spec({ ...a.entry, headers: { 'X-A': '1' } })] });
+    h.supervisor.send({
+      type: 'config.updated',
+      servers: [spec({ ...a.entry, headers: { 'X-A': '1' } })],
+    });
     await h.advance(0);
     expect(h.child('a')).toBe(before);
     expect(h.child('a').getSnapshot().context.entry.headers).toEqual({ 'X-A': '1' });
@@ -63,14 +79,23 @@ describe('supervisor machine', () => {
 
   it('a child uses a refreshed token only after the supervisor committed it', async () => {
     const gh = spec(oauthEntry('gh'));
-    const h = createHarness({ servers: [gh], records: [recordWithToken(gh.serverKey, 'gh', T0, 100)] });
+    const h = createHarness({
+      servers: [gh],
+      records: [recordWithToken(gh.serverKey, 'gh', T0, 100)],
+    });
     h.supervisor.start();
     await h.advance(0);
     // Hold the store's answer: the child must keep the old token meanwhile.
     const seen: string[] = [];
-    h.child('gh').subscribe((s) => seen.push(`${s.value && JSON.stringify(s.value)}:${s.context.record?.tokens?.access_token}:${s.context.internal.pending?.tokens?.access_token ?? '-'}`));
+    h.child('gh').subscribe((s) =>
+      seen.push(
+        `${s.value && JSON.stringify(s.value)}:${s.context.record?.tokens?.access_token}:${s.context.internal.pending?.tokens?.access_token ?? '-'}`,
+      ),
+    );
     await h.advance(80_000);
-    const issuedButNotCommitted = seen.find((l) => l.includes('"refreshing"') && l.includes(':at-seed-gh:at-1'));
+    const issuedButNotCommitted = seen.find(
+      (l) => l.includes('"refreshing"') && l.includes(':at-seed-gh:at-1'),
+    );
     expect(issuedButNotCommitted).toBeDefined();
     expect(h.child('gh').getSnapshot().context.record?.tokens?.access_token).toBe('at-1');
     expect(h.store.records.get(gh.serverKey)?.tokens?.access_token).toBe('at-1');
@@ -78,7 +103,10 @@ describe('supervisor machine', () => {
 
   it('forwards clock.jumped to every child', async () => {
     const servers = [spec(oauthEntry('a')), spec(oauthEntry('b'))];
-    const h = createHarness({ servers, records: servers.map((s) => recordWithToken(s.serverKey, s.entry.name, T0, 3600)) });
+    const h = createHarness({
+      servers,
+      records: servers.map((s) => recordWithToken(s.serverKey, s.entry.name, T0, 3600)),
+    });
     h.supervisor.start();
     await h.advance(0);
     (h.clock as unknown as { _now: number })._now += 2 * 3600_000;

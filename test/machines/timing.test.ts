@@ -24,7 +24,11 @@ describe('backoffMs', () => {
 
 describe('refreshAt', () => {
   const record = (ttl: number | undefined) =>
-    withTokens(emptyRecord('k', 'n', null), { access_token: 'a', token_type: 'Bearer', expires_in: ttl }, 1_000_000);
+    withTokens(
+      emptyRecord('k', 'n', null),
+      { access_token: 'a', token_type: 'Bearer', expires_in: ttl },
+      1_000_000,
+    );
 
   it.each([
     [3600, 0.8, 0, 1_000_000 + 2_880_000],
@@ -47,15 +51,39 @@ describe('refreshAt', () => {
 
 describe('withTokens', () => {
   it('keeps the old refresh token when the response has none and stores the response unchanged', () => {
-    const first = withTokens(emptyRecord('k', 'n', null), { access_token: 'a1', token_type: 'Bearer', expires_in: 60, refresh_token: 'r1', issuer: 'https://as' }, 0);
-    const second = withTokens(first, { access_token: 'a2', token_type: 'Bearer', expires_in: 60 }, 1000);
+    const first = withTokens(
+      emptyRecord('k', 'n', null),
+      {
+        access_token: 'a1',
+        token_type: 'Bearer',
+        expires_in: 60,
+        refresh_token: 'r1',
+        issuer: 'https://as',
+      },
+      0,
+    );
+    const second = withTokens(
+      first,
+      { access_token: 'a2', token_type: 'Bearer', expires_in: 60 },
+      1000,
+    );
     expect(second.tokens).toMatchObject({ access_token: 'a2', refresh_token: 'r1' });
     expect(first.tokens?.issuer).toBe('https://as');
     expect(second.expires_at).toBe(61_000);
   });
 
   it('stores the refresh token lifetime when the AS states one', () => {
-    const r = withTokens(emptyRecord('k', 'n', null), { access_token: 'a', token_type: 'Bearer', expires_in: 60, refresh_token: 'r', refresh_token_expires_in: 86_400 }, 0);
+    const r = withTokens(
+      emptyRecord('k', 'n', null),
+      {
+        access_token: 'a',
+        token_type: 'Bearer',
+        expires_in: 60,
+        refresh_token: 'r',
+        refresh_token_expires_in: 86_400,
+      },
+      0,
+    );
     expect(r.refresh_expires_at).toBe(86_400_000);
   });
 });
