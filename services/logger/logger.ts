@@ -11,7 +11,7 @@ import type {
   Logger as PinoLogger,
   LoggerOptions,
 } from 'pino';
-import pinoPretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 import { redact } from './redact.js';
 import { redactString } from './redact-string.js';
 
@@ -64,11 +64,20 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     },
   };
   const destination = pretty
-    ? pinoPretty({ colorize: !noColor(env), destination: options.destination ?? 1, sync: true })
+    ? loadPinoPretty()({
+        colorize: !noColor(env),
+        destination: options.destination ?? 1,
+        sync: true,
+      })
     : options.destination;
   root = destination ? pino(pinoOptions, destination) : pino(pinoOptions);
   redactBindings(root);
   return root;
+}
+
+/** pino-pretty, loaded only for pretty output (≈ 30 ms of every start otherwise, `--help` too). */
+function loadPinoPretty(): typeof import('pino-pretty').build {
+  return createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty').build;
 }
 
 /**
