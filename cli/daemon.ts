@@ -24,6 +24,7 @@ import { createLogger, type Logger, type LogLevel } from '../services/logger/ind
 import { createMetrics } from '../services/metrics/metrics.js';
 import { createUpstreamObserver } from '../services/observer/upstream-observer.js';
 import { watchClockJumps } from '../services/runtime/clock-jump.js';
+import { settleRefreshes } from '../services/runtime/settle-refreshes.js';
 import { createStoreActor } from '../services/runtime/store-actor.js';
 import { provideUpstream } from '../services/runtime/upstream-logic.js';
 import { serverKey } from '../services/server-key.js';
@@ -36,6 +37,12 @@ import {
 } from '../services/token-store/index.js';
 import type { TokenStore } from '../services/token-store/token-store.js';
 import { version } from './version.js';
+
+/**
+ * How long `stop()` lets token refreshes in flight reach the store, within serve's 5 s shutdown
+ * budget (stopping 1,000 upstreams and closing the store take about 1 s more).
+ */
+const REFRESH_SETTLE_MS = 3_000;
 
 export interface DaemonOptions {
   configPath: string;
@@ -240,6 +247,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         stopClockWatch();
         stopAvailability();
         await app.close();
+        await settleRefreshes(supervisor, logger, REFRESH_SETTLE_MS);
         supervisor.send({ type: 'supervisor.stop' });
         supervisor.stop();
         await new Promise<void>((resolve) => {
