@@ -1,12 +1,14 @@
 /**
  * @module The Streamable HTTP transport of an upstream, with the hot path taken off web streams:
- * a request after initialize (tools/call, tools/list …) is POSTed over `node:http(s)` with a
- * keep-alive agent, and its answer — JSON, or the request's SSE stream — is read and parsed from
- * the Node stream (no web `Request`/`Response`, `TextDecoderStream` or `EventSourceParserStream`
- * per call). Headers, the bearer token, 401/403 reporting and the answer size bound are the
- * upstream fetch's (upstream-fetch.ts). Everything else — initialize, notifications, the GET
- * event stream, DELETE, redirects, resuming an SSE answer after a drop — stays with the SDK
- * transport this class extends.
+ * every single message (initialize, notifications, tools/list, tools/call …) is POSTed over
+ * `node:http(s)` with a keep-alive agent, and its answer — JSON, or the request's SSE stream — is
+ * read and parsed from the Node stream (no web `Request`/`Response`, `TextDecoderStream` or
+ * `EventSourceParserStream` per message). The `Mcp-Session-Id` an answer carries becomes the
+ * session's, as with the SDK transport. Headers, the bearer token, 401/403 reporting and the
+ * answer size bound are the upstream fetch's (upstream-fetch.ts). Everything else — the GET event
+ * stream (opened once the initialized notification is accepted, as the SDK transport does),
+ * batches, DELETE, redirects, resuming an SSE answer after a drop — stays with the SDK transport
+ * this class extends.
  */
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import type { ClientRequest, IncomingMessage } from 'node:http';
@@ -24,6 +26,7 @@ import type {
   TransportSendOptions,
 } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
+  isInitializedNotification,
   isJSONRPCRequest,
   isJSONRPCResultResponse,
   JSONRPCMessageSchema,
@@ -43,7 +46,16 @@ const POST_HEADERS: Array<[string, string]> = [
   ['accept-encoding', 'gzip, deflate'],
 ];
 
-/** Streamable HTTP transport whose requests after initialize take the direct path. */
+/**
+ * What the SDK transport keeps private but the direct path shares: the session id (set from an
+ * answer's header) and the opener of the GET event stream.
+ */
+interface SdkTransportState {
+  _sessionId?: string;
+  _startOrAuthSse(options: { resumptionToken?: string }): Promise<void>;
+}
+
+/** Streamable HTTP transport whose single messages take the direct path. */
 export class DirectHttpTransport extends StreamableHTTPClientTransport {
   private readonly target: URL;
   private readonly agent: HttpAgent;
@@ -66,8 +78,7 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
     message: JSONRPCMessage | JSONRPCMessage[],
     options?: TransportSendOptions,
   ): Promise<void> {
-    if (options?.resumptionToken || !isJSONRPCRequest(message) || message.method === 'initialize')
-      return super.send(message, options);
+    if (options?.resumptionToken || Array.isArray(message)) return super.send(message, options);
     try {
       await this.post(message, options);
     } catch (error) {
@@ -82,13 +93,19 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
     await super.close();
   }
 
-  private async post(message: JSONRPCRequest, options?: TransportSendOptions): Promise<void> {
+  private get sdk(): SdkTransportState {
+    return this as unknown as SdkTransportState;
+  }
+
+  private async post(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const token = this.upstream.accessToken();
     const own: Array<[string, string]> = [...POST_HEADERS];
     if (this.sessionId) own.push(['mcp-session-id', this.sessionId]);
     if (this.protocolVersion) own.push(['mcp-protocol-version', this.protocolVersion]);
     const headers = upstreamHeaders(this.upstream.headers, own, token);
     const response = await this.request(JSON.stringify(message), headers);
+    const sessionId = response.headers['mcp-session-id'];
+    if (typeof sessionId === 'string' && sessionId) this.sdk._sessionId = sessionId;
     const status = response.statusCode ?? 0;
     if (status >= 300 && status < 400) {
       // The SDK transport follows a redirect within the origin: it sends the message again.
@@ -107,8 +124,9 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
       }
       throw new StreamableHTTPError(status, `Error POSTing to endpoint: ${text}`);
     }
-    if (status === 202) {
+    if (status === 202 || !isJSONRPCRequest(message)) {
       response.resume();
+      if (status === 202 && isInitializedNotification(message)) this.openEventStream();
       return;
     }
     const contentType = response.headers['content-type'];
@@ -121,6 +139,13 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
     }
     response.resume();
     throw new StreamableHTTPError(-1, `Unexpected content type: ${contentType}`);
+  }
+
+  /** Opens the GET event stream as the SDK transport does after `notifications/initialized`. */
+  private openEventStream(): void {
+    this.sdk
+      ._startOrAuthSse({ resumptionToken: undefined })
+      .catch((error: unknown) => this.onerror?.(error as Error));
   }
 
   /** Sends the POST; resolves with the answer once its headers arrived. */

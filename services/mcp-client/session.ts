@@ -90,6 +90,8 @@ export function createSession(options: SessionOptions): UpstreamSession {
 
   return {
     async callTool(name, args, callOptions) {
+      // A call must not race the session's termination onto the wire.
+      if (closing) throw new UpstreamUnavailableError(`${server}: the MCP session is closed.`);
       const send = (trace: CallTrace) => {
         // The fetch ends the call when the answer is cut off (an SSE answer would else hang).
         const cutOff = new AbortController();

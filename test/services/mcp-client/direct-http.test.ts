@@ -1,7 +1,7 @@
 /**
  * @module The upstream transport's direct path (requests POSTed over node:http, answers parsed
- * from the Node stream) against a scripted Streamable HTTP server: headers and bearer token, SSE
- * answers with messages before the result, gzip, the size bound, an answer cut short, resuming
+ * from the Node stream) against a scripted Streamable HTTP server: the handshake off the fetch
+ * (only the GET event stream uses it), headers and bearer token, SSE answers with messages before the result, gzip, the size bound, an answer cut short, resuming
  * an answer that gave event ids, and a same-origin redirect (left to the SDK transport).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AnswerTooLargeError } from '../../../services/oauth/index.js';
 import { DirectHttpTransport } from '../../../services/mcp-client/direct-http.js';
 import { createUpstreamFetch } from '../../../services/mcp-client/upstream-fetch.js';
@@ -89,6 +89,44 @@ const call = (c: Client, name: string) =>
   c.callTool({ name, arguments: {} }) as Promise<{ content: Array<{ text: string }> }>;
 
 describe('the direct path of the Streamable HTTP transport', () => {
+  it('sends initialize and the initialized notification directly, then opens the GET stream through the fetch', async () => {
+    const url = await start((rpc, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(result(rpc.id, 'ok'));
+    });
+    const fetched: string[] = [];
+    const upstream = {
+      headers: {},
+      accessToken: () => 'token-1',
+      onAuthAnswer: () => undefined,
+      maxBodyBytes: 1024 * 1024,
+    };
+    const fetchFn = createUpstreamFetch(upstream);
+    client = new Client({ name: 'test', version: '1' });
+    const transport = new DirectHttpTransport(
+      url,
+      (target, init) => {
+        fetched.push(init?.method ?? 'GET');
+        return fetchFn(target, init);
+      },
+      upstream,
+    );
+    await client.connect(transport);
+    expect(transport.sessionId).toBe('s-1');
+    await vi.waitFor(() => expect(seen.map((s) => s.method)).toContain('GET'));
+    expect(seen.map((s) => s.rpc?.method ?? s.method)).toEqual([
+      'initialize',
+      'notifications/initialized',
+      'GET',
+    ]);
+    expect(seen[1]!.headers).toMatchObject({
+      'mcp-session-id': 's-1',
+      'mcp-protocol-version': '2025-06-18',
+    });
+    expect((await call(client, 'work')).content[0]!.text).toBe('ok');
+    expect(fetched).toEqual(['GET']);
+  });
+
   it('POSTs with the session, config headers and bearer token, and reads an SSE answer with messages before the result', async () => {
     const url = await start((rpc, res) =>
       sse(
