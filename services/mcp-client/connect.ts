@@ -13,6 +13,7 @@ import type { ServiceLogger } from '../oauth/index.js';
 import { splitScope } from '../oauth/index.js';
 import { classifyConnectFailure } from './connect-errors.js';
 import { listAllTools } from './list-tools.js';
+import { LazyAjvValidator } from './schema-validator.js';
 import { createSession, MAX_RESULT_BYTES } from './session.js';
 import { SessionLink } from './session-link.js';
 import { httpTransport, stdioTransport } from './transports.js';
@@ -73,7 +74,10 @@ export async function connectUpstream(
       kind === 'stdio'
         ? stdioTransport(entry, logger, stderrTail)
         : httpTransport(kind, entry.url ?? '', upstreamFetch, options.baseFetch ? null : upstream);
-    const client = new Client({ name: 'mcpproxy', version: '0.1.0' });
+    const client = new Client(
+      { name: 'mcpproxy', version: '0.1.0' },
+      { jsonSchemaValidator: new LazyAjvValidator() },
+    );
     const abort = () => void client.close().catch(() => undefined);
     options.signal?.addEventListener('abort', abort, { once: true });
     try {
