@@ -5,10 +5,10 @@
  * read and parsed from the Node stream (no web `Request`/`Response`, `TextDecoderStream` or
  * `EventSourceParserStream` per message). The `Mcp-Session-Id` an answer carries becomes the
  * session's, as with the SDK transport. Headers, the bearer token, 401/403 reporting and the
- * answer size bound are the upstream fetch's (upstream-fetch.ts). Everything else — the GET event
- * stream (opened once the initialized notification is accepted, as the SDK transport does),
- * batches, DELETE, redirects, resuming an SSE answer after a drop — stays with the SDK transport
- * this class extends.
+ * answer size bound are the upstream fetch's (upstream-fetch.ts). The GET event stream is opened
+ * the same way once the initialized notification is accepted, as the SDK transport does.
+ * Everything else — batches, DELETE, redirects, resuming an SSE answer and reconnecting the event
+ * stream after a drop — stays with the SDK transport this class extends.
  */
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import type { ClientRequest, IncomingMessage } from 'node:http';
@@ -36,7 +36,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { AnswerTooLargeError } from '../oauth/index.js';
 import { currentTrace } from './call-context.js';
-import { SseParser } from './sse-parser.js';
+import { SseParser, type SseEvent } from './sse-parser.js';
 import { noteAuthAnswer, upstreamHeaders, type UpstreamFetchOptions } from './upstream-fetch.js';
 
 /** The transport's own headers of a POST (the SDK transport sends the same). */
@@ -48,11 +48,15 @@ const POST_HEADERS: Array<[string, string]> = [
 
 /**
  * What the SDK transport keeps private but the direct path shares: the session id (set from an
- * answer's header) and the opener of the GET event stream.
+ * answer's header), the server's retry interval, the close signal, and the opener and reconnect
+ * schedule of the GET event stream.
  */
 interface SdkTransportState {
   _sessionId?: string;
+  _serverRetryMs?: number;
+  _abortController?: AbortController;
   _startOrAuthSse(options: { resumptionToken?: string }): Promise<void>;
+  _scheduleReconnection(options: { resumptionToken?: string }, attempt: number): void;
 }
 
 /** Streamable HTTP transport whose single messages take the direct path. */
@@ -97,13 +101,30 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
     return this as unknown as SdkTransportState;
   }
 
+  /** The headers of one request: the session's and `own`, with the config headers and token. */
+  private headersOf(own: Array<[string, string]>, token: string | null): Record<string, string> {
+    const session: Array<[string, string]> = [...own];
+    if (this.sessionId) session.push(['mcp-session-id', this.sessionId]);
+    if (this.protocolVersion) session.push(['mcp-protocol-version', this.protocolVersion]);
+    return upstreamHeaders(this.upstream.headers, session, token);
+  }
+
+  /** Reports a 401/403 answer to a request that carried `token`, as the upstream fetch does. */
+  private noteAuth(response: IncomingMessage, token: string | null): void {
+    const status = response.statusCode;
+    if (status !== 401 && status !== 403) return;
+    const www = response.headers['www-authenticate'];
+    const answer = new Response(null, {
+      status,
+      headers: www === undefined ? undefined : { 'www-authenticate': www },
+    });
+    noteAuthAnswer(this.upstream, answer, token);
+  }
+
   private async post(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const token = this.upstream.accessToken();
-    const own: Array<[string, string]> = [...POST_HEADERS];
-    if (this.sessionId) own.push(['mcp-session-id', this.sessionId]);
-    if (this.protocolVersion) own.push(['mcp-protocol-version', this.protocolVersion]);
-    const headers = upstreamHeaders(this.upstream.headers, own, token);
-    const response = await this.request(JSON.stringify(message), headers);
+    const headers = this.headersOf(POST_HEADERS, token);
+    const response = await this.request('POST', JSON.stringify(message), headers);
     const sessionId = response.headers['mcp-session-id'];
     if (typeof sessionId === 'string' && sessionId) this.sdk._sessionId = sessionId;
     const status = response.statusCode ?? 0;
@@ -114,14 +135,7 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
     }
     if (status < 200 || status >= 300) {
       const text = await this.readText(response).catch(() => null);
-      if (status === 401 || status === 403) {
-        const www = response.headers['www-authenticate'];
-        const answer = new Response(null, {
-          status,
-          headers: www === undefined ? undefined : { 'www-authenticate': www },
-        });
-        noteAuthAnswer(this.upstream, answer, token);
-      }
+      this.noteAuth(response, token);
       throw new StreamableHTTPError(status, `Error POSTing to endpoint: ${text}`);
     }
     if (status === 202 || !isJSONRPCRequest(message)) {
@@ -143,19 +157,80 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
 
   /** Opens the GET event stream as the SDK transport does after `notifications/initialized`. */
   private openEventStream(): void {
-    this.sdk
-      ._startOrAuthSse({ resumptionToken: undefined })
-      .catch((error: unknown) => this.onerror?.(error as Error));
+    this.getEvents().catch((error: unknown) => this.onerror?.(error as Error));
   }
 
-  /** Sends the POST; resolves with the answer once its headers arrived. */
-  private request(body: string, headers: Record<string, string>): Promise<IncomingMessage> {
+  /**
+   * GETs the event stream and follows it. A redirect is left to the SDK transport; 405 means the
+   * server offers no stream; other errors fail with their status, as the SDK transport's do.
+   */
+  private async getEvents(): Promise<void> {
+    const token = this.upstream.accessToken();
+    const headers = this.headersOf([['accept', 'text/event-stream']], token);
+    const response = await this.request('GET', null, headers);
+    const status = response.statusCode ?? 0;
+    if (status >= 300 && status < 400) {
+      response.resume();
+      return this.sdk._startOrAuthSse({ resumptionToken: undefined });
+    }
+    if (status < 200 || status >= 300) {
+      response.resume();
+      this.noteAuth(response, token);
+      if (status === 405) return;
+      throw new StreamableHTTPError(status, `Failed to open SSE stream: ${response.statusMessage}`);
+    }
+    let lastEventId: string | undefined;
+    const parser = new SseParser(
+      (event) => {
+        if (event.id) lastEventId = event.id;
+        this.deliver(event);
+      },
+      (ms) => void (this.sdk._serverRetryMs = ms),
+    );
+    const reconnect = () => {
+      // As the SDK transport: the stream is reopened (from the last event id) unless closed.
+      if (this.sdk._abortController?.signal.aborted !== false) return;
+      this.sdk._scheduleReconnection({ resumptionToken: lastEventId }, 0);
+    };
+    const follow = (text: string) => parser.push(text);
+    this.read(response, follow, Number.POSITIVE_INFINITY).then(reconnect, (error: unknown) => {
+      if (this.sdk._abortController?.signal.aborted === false)
+        this.onerror?.(new Error(`SSE stream disconnected: ${String(error)}`));
+      reconnect();
+    });
+  }
+
+  /**
+   * Hands an SSE event's message to the client as the SDK transport does (events named `message`
+   * or unnamed, with data); answers it, or null for an event without one.
+   */
+  private deliver(event: SseEvent): JSONRPCMessage | null {
+    if (!event.data || (event.event && event.event !== 'message')) return null;
+    let received: JSONRPCMessage | null = null;
+    try {
+      received = messageOf(JSON.parse(event.data));
+      this.onmessage?.(received);
+    } catch (error) {
+      this.onerror?.(error as Error);
+    }
+    return received;
+  }
+
+  /** Sends a request; resolves with the answer once its headers arrived. */
+  private request(
+    method: 'GET' | 'POST',
+    body: string | null,
+    headers: Record<string, string>,
+  ): Promise<IncomingMessage> {
     const send = this.target.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const request = send(this.target, {
-        method: 'POST',
+        method,
         agent: this.agent,
-        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        headers:
+          body === null
+            ? headers
+            : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
       });
       this.inFlight.add(request);
       request.once('close', () => this.inFlight.delete(request));
@@ -165,7 +240,7 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
         resolve(response);
       });
       request.on('error', reject);
-      request.end(body);
+      request.end(body ?? undefined);
     });
   }
 
@@ -192,14 +267,8 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
         lastEventId = event.id;
         options?.onresumptiontoken?.(event.id);
       }
-      if (!event.data || (event.event && event.event !== 'message')) return;
-      try {
-        const received = messageOf(JSON.parse(event.data));
-        if (isJSONRPCResultResponse(received)) answered = true;
-        this.onmessage?.(received);
-      } catch (error) {
-        this.onerror?.(error as Error);
-      }
+      const received = this.deliver(event);
+      if (received && isJSONRPCResultResponse(received)) answered = true;
     });
     let failure: unknown = null;
     await this.read(response, (chunk) => parser.push(chunk)).catch((error: unknown) => {
@@ -214,9 +283,12 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
     throw failure ?? new Error('the upstream ended its answer before the result');
   }
 
-  /** Feeds the decoded body to `onText` up to the size bound. */
-  private read(response: IncomingMessage, onText: (text: string) => void): Promise<void> {
-    const limit = this.upstream.maxBodyBytes;
+  /** Feeds the decoded body to `onText` up to the size bound (a POST answer's by default). */
+  private read(
+    response: IncomingMessage,
+    onText: (text: string) => void,
+    limit = this.upstream.maxBodyBytes,
+  ): Promise<void> {
     const body = decoded(response);
     const decoder = new StringDecoder('utf8');
     return new Promise((resolve, reject) => {

@@ -2,7 +2,8 @@
  * @module An incremental `text/event-stream` parser over decoded text (WHATWG rules, as the
  * SDK's `EventSourceParserStream` applies them): CR, LF or CRLF line ends, a leading BOM dropped,
  * `data` lines joined with LF, comments skipped, and an event dispatched at a blank line when it
- * had a `data` line. `id` belongs to the event it came with.
+ * had a `data` line. `id` belongs to the event it came with; a `retry` of digits goes to
+ * `onRetry`.
  */
 
 /** One dispatched event. */
@@ -22,7 +23,10 @@ export class SseParser {
   private data = '';
   private dataLines = 0;
 
-  constructor(private readonly onEvent: (event: SseEvent) => void) {}
+  constructor(
+    private readonly onEvent: (event: SseEvent) => void,
+    private readonly onRetry?: (ms: number) => void,
+  ) {}
 
   /** Parses `text`, keeping an unfinished last line for the next call. */
   push(text: string): void {
@@ -62,6 +66,8 @@ export class SseParser {
       this.event = value || undefined;
     } else if (field === 'id' && !value.includes('\0')) {
       this.id = value;
+    } else if (field === 'retry' && /^\d+$/.test(value)) {
+      this.onRetry?.(Number.parseInt(value, 10));
     }
   }
 

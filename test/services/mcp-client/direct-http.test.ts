@@ -1,7 +1,7 @@
 /**
  * @module The upstream transport's direct path (requests POSTed over node:http, answers parsed
- * from the Node stream) against a scripted Streamable HTTP server: the handshake off the fetch
- * (only the GET event stream uses it), headers and bearer token, SSE answers with messages before the result, gzip, the size bound, an answer cut short, resuming
+ * from the Node stream) against a scripted Streamable HTTP server: the handshake and the GET event
+ * stream off the fetch (a dropped stream is reopened by the SDK transport), headers and bearer token, SSE answers with messages before the result, gzip, the size bound, an answer cut short, resuming
  * an answer that gave event ids, and a same-origin redirect (left to the SDK transport).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -36,8 +36,11 @@ const sse = (res: ServerResponse, body: string) => {
   res.end(body);
 };
 
-/** A server that handles initialize itself and answers tools/call by `script`. */
-async function start(script: Script): Promise<URL> {
+/**
+ * A server that handles initialize itself and answers tools/call by `script`; GET streams go to
+ * `events` if given (else 405, or `script` when resuming).
+ */
+async function start(script: Script, events?: Script): Promise<URL> {
   server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
@@ -57,6 +60,8 @@ async function start(script: Script): Promise<URL> {
             },
           }),
         );
+      } else if (req.method === 'GET' && events) {
+        events({}, res, req);
       } else if (req.method === 'POST' && rpc?.id === undefined) {
         res.writeHead(202).end();
       } else if (
@@ -73,14 +78,14 @@ async function start(script: Script): Promise<URL> {
   return new URL(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/mcp`);
 }
 
-async function connect(url: URL, maxBodyBytes = 1024 * 1024): Promise<Client> {
+async function connect(url: URL, maxBodyBytes = 1024 * 1024, existing?: Client): Promise<Client> {
   const upstream = {
     headers: { 'X-Team': 'blue' },
     accessToken: () => 'token-1',
     onAuthAnswer: () => undefined,
     maxBodyBytes,
   };
-  client = new Client({ name: 'test', version: '1' });
+  client = existing ?? new Client({ name: 'test', version: '1' });
   await client.connect(new DirectHttpTransport(url, createUpstreamFetch(upstream), upstream));
   return client;
 }
@@ -89,7 +94,7 @@ const call = (c: Client, name: string) =>
   c.callTool({ name, arguments: {} }) as Promise<{ content: Array<{ text: string }> }>;
 
 describe('the direct path of the Streamable HTTP transport', () => {
-  it('sends initialize and the initialized notification directly, then opens the GET stream through the fetch', async () => {
+  it('sends initialize and the initialized notification, then opens the GET stream, all off the fetch', async () => {
     const url = await start((rpc, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(result(rpc.id, 'ok'));
@@ -119,12 +124,43 @@ describe('the direct path of the Streamable HTTP transport', () => {
       'notifications/initialized',
       'GET',
     ]);
-    expect(seen[1]!.headers).toMatchObject({
-      'mcp-session-id': 's-1',
-      'mcp-protocol-version': '2025-06-18',
-    });
+    for (const later of seen.slice(1)) {
+      expect(later.headers).toMatchObject({
+        authorization: 'Bearer token-1',
+        'mcp-session-id': 's-1',
+        'mcp-protocol-version': '2025-06-18',
+      });
+    }
+    expect(seen[2]!.headers.accept).toBe('text/event-stream');
     expect((await call(client, 'work')).content[0]!.text).toBe('ok');
-    expect(fetched).toEqual(['GET']);
+    expect(fetched).toEqual([]);
+  });
+
+  it('delivers what the GET stream pushes, and has the SDK transport reopen it from the last event id when it ends', async () => {
+    const url = await start(
+      () => undefined,
+      (_rpc, res, req) => {
+        if (req.headers['last-event-id']) return sse(res, 'retry: 5000\n\n');
+        sse(
+          res,
+          'retry: 10\nid: g-1\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"pushed"}}\n\n',
+        );
+      },
+    );
+    const logged: unknown[] = [];
+    client = new Client({ name: 'test', version: '1' });
+    client.setNotificationHandler(
+      LoggingMessageNotificationSchema,
+      (n) => void logged.push(n.params.data),
+    );
+    const c = await connect(url, 1024 * 1024, client);
+    expect(c).toBe(client);
+    await vi.waitFor(() => expect(seen.filter((s) => s.method === 'GET')).toHaveLength(2));
+    expect(logged).toEqual(['pushed']);
+    expect(seen.filter((s) => s.method === 'GET').map((s) => s.headers['last-event-id'])).toEqual([
+      undefined,
+      'g-1',
+    ]);
   });
 
   it('POSTs with the session, config headers and bearer token, and reads an SSE answer with messages before the result', async () => {

@@ -1,7 +1,8 @@
 /**
  * @module The SSE parser of the direct upstream path: the same events whatever the chunking
  * (CR, LF and CRLF line ends split anywhere), a leading BOM, comments, multi-line data, and ids
- * that belong to their event; an event without data is not dispatched.
+ * that belong to their event; an event without data is not dispatched; `retry` values of digits
+ * are reported.
  */
 import { describe, expect, it } from 'vitest';
 import { SseParser, type SseEvent } from '../../../services/mcp-client/sse-parser.js';
@@ -37,4 +38,14 @@ describe('SseParser', () => {
       expect(parse(chunks)).toEqual(EXPECTED);
     },
   );
+
+  it('reports a retry of digits and ignores any other', () => {
+    const retries: number[] = [];
+    const parser = new SseParser(
+      () => undefined,
+      (ms) => retries.push(ms),
+    );
+    parser.push('retry: 2500\nretry: soon\nretry: 1.5\ndata: x\n\n');
+    expect(retries).toEqual([2500]);
+  });
 });
