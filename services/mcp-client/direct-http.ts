@@ -26,9 +26,6 @@ import type {
   TransportSendOptions,
 } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
-  isInitializedNotification,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
   JSONRPCMessageSchema,
   type JSONRPCMessage,
   type JSONRPCRequest,
@@ -138,9 +135,9 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
       this.noteAuth(response, token);
       throw new StreamableHTTPError(status, `Error POSTing to endpoint: ${text}`);
     }
-    if (status === 202 || !isJSONRPCRequest(message)) {
+    if (status === 202 || !isRequest(message)) {
       response.resume();
-      if (status === 202 && isInitializedNotification(message)) this.openEventStream();
+      if (status === 202 && isInitialized(message)) this.openEventStream();
       return;
     }
     const contentType = response.headers['content-type'];
@@ -268,7 +265,7 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
         options?.onresumptiontoken?.(event.id);
       }
       const received = this.deliver(event);
-      if (received && isJSONRPCResultResponse(received)) answered = true;
+      if (received && 'result' in received) answered = true;
     });
     let failure: unknown = null;
     await this.read(response, (chunk) => parser.push(chunk)).catch((error: unknown) => {
@@ -315,6 +312,21 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
       });
     });
   }
+}
+
+/**
+ * Whether a message the client sends is a request (a method and an id), as the SDK transport
+ * tells them apart — not through zod's request schema, a parse of the whole message.
+ */
+function isRequest(message: JSONRPCMessage): message is JSONRPCRequest {
+  return 'method' in message && 'id' in message && message.id !== undefined;
+}
+
+/** Whether a message the client sends is `notifications/initialized`. */
+function isInitialized(message: JSONRPCMessage): boolean {
+  return (
+    'method' in message && !('id' in message) && message.method === 'notifications/initialized'
+  );
 }
 
 /**
