@@ -87,7 +87,9 @@ async function storedRecords() {
 describe('two daemons on one data dir racing refreshes with rotation on', () => {
   it(
     `need no login, never reuse a refresh token, and keep the newest generation (${TARGET_REFRESHES}+ refreshes)`,
-    { timeout: 150_000 },
+    // Not retried: an attempt leaves the data dir logged in and the AS's log full, so a retry
+    // could only fail for a reason of its own.
+    { timeout: 150_000, retry: 0 },
     async () => {
       const config = {
         refresh: { threshold: 0.5, min_interval_s: 1 },
@@ -152,12 +154,20 @@ describe('two daemons on one data dir racing refreshes with rotation on', () => 
       expect(refreshes.filter((e) => e.reused_refresh_token)).toEqual([]);
       expect(refreshes.filter((e) => e.status !== 200)).toEqual([]);
       expect(as.log().filter((e) => e.path === '/authorize')).toHaveLength(NAMES.length);
-      // Both processes redeemed (the race was real) and both adopted the other's commits.
+      // Both processes redeemed (the race was real) and both adopted the other's commits. Not
+      // evenly: a process that gets less CPU (a loaded machine) learns of the other's commits
+      // later and adopts more often (72/128 redemptions run alone; one process had only 5 in a
+      // full parallel test run).
+      const split = [a, b].map((daemon) => ({
+        redeemed: messages(daemon, 'OAuth token refresh succeeded').length,
+        adopted: messages(daemon, 'lost refresh race; using token rotated by another process')
+          .length,
+      }));
+      for (const { redeemed, adopted } of split) {
+        expect(redeemed, JSON.stringify(split)).toBeGreaterThanOrEqual(3);
+        expect(adopted, JSON.stringify(split)).toBeGreaterThanOrEqual(3);
+      }
       for (const daemon of [a, b]) {
-        expect(messages(daemon, 'OAuth token refresh succeeded').length).toBeGreaterThan(10);
-        expect(
-          messages(daemon, 'lost refresh race; using token rotated by another process').length,
-        ).toBeGreaterThan(10);
         // A parked each server once before the initial logins; nothing after needed one.
         const parked = messages(daemon, 'OAuth login required');
         expect(parked.map((l) => l.error)).toEqual(
