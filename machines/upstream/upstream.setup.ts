@@ -1,0 +1,291 @@
+/**
+ * @module The upstream statechart's named implementations (SPEC §4): its types, the injected
+ * actors' placeholders, the named delays, guards and actions. The statechart itself, which names
+ * them, is upstream.machine.ts.
+ */
+import {
+  assign,
+  enqueueActions,
+  type EventObject,
+  fromCallback,
+  fromPromise,
+  not,
+  sendTo,
+  setup,
+  spawnChild,
+  stateIn,
+} from 'xstate';
+import { refresherLogic, type RefresherCommand } from './refresher.js';
+import type { TokenRecord } from './token-record.js';
+import { accessExpired, refreshTokenExpired } from './timing.js';
+import type { UpstreamEvent, UpstreamToParent } from './upstream.events.js';
+import {
+  accessTokenExpiryMs,
+  afterFailure,
+  backoffDelayMs,
+  clampJitter,
+  failureOf,
+  hasRefreshToken,
+  hasUsableAccessToken,
+  isNewer,
+  loggedOutElsewhere,
+  refreshDelayMs,
+  refreshIsDue,
+  withInternal,
+} from './upstream.logic.js';
+import type {
+  ConnectInput,
+  ConnectOutput,
+  LoginInput,
+  LoginOutput,
+  RefreshInput,
+  RefreshOutput,
+  UpstreamContext,
+  UpstreamInput,
+  UpstreamSession,
+} from './upstream.types.js';
+
+/** The health detail of a server logged out by another process (SPEC §3a). */
+export const LOGGED_OUT_ELSEWHERE = 'Logged out by another process - login required';
+
+/** A flow may run at most this long before it fails back to loginRequired (SPEC §3). */
+export const LOGIN_TIMEOUT_MS = 5 * 60_000;
+
+/** Placeholder logic: services/ provides the real actor; running without it fails loudly. */
+function notProvided<TOutput, TInput>(name: string) {
+  return fromPromise<TOutput, TInput>(async () => {
+    throw new Error(`The "${name}" actor must be provided by services/ (machine.provide).`);
+  });
+}
+
+export const upstreamSetup = setup({
+  types: {
+    context: {} as UpstreamContext,
+    events: {} as UpstreamEvent,
+    input: {} as UpstreamInput,
+  },
+  actors: {
+    connect: notProvided<ConnectOutput, ConnectInput>('connect'),
+    refresh: notProvided<RefreshOutput, RefreshInput>('refresh'),
+    login: notProvided<LoginOutput, LoginInput>('login'),
+    /** Owns a live session while the server is usable; services/ closes it on stop. */
+    session: fromCallback<EventObject, { session: UpstreamSession }>(() => undefined),
+    /** Runs the provided `refresh` logic, one attempt per `refreshing` (machines/upstream/refresher.ts). */
+    refresher: refresherLogic,
+  },
+  delays: {
+    refreshDelay: ({ context }) => refreshDelayMs(context),
+    backoffDelay: ({ context }) => backoffDelayMs(context),
+    accessTokenExpiry: ({ context }) => accessTokenExpiryMs(context),
+    loginTimeout: LOGIN_TIMEOUT_MS,
+  },
+  guards: {
+    isDisabled: ({ context }) => !context.entry.enabled,
+    recordCorrupt: ({ context }) => context.internal.recordError !== null,
+    usesOAuth: ({ context }) => context.oauth,
+    refreshTokenExpired: ({ context }) => refreshTokenExpired(context.record, context.env.now()),
+    accessExpiredWithRefresh: ({ context }) =>
+      context.oauth &&
+      hasRefreshToken(context.record) &&
+      (accessExpired(context.record, context.env.now()) || !context.record?.tokens?.access_token),
+    oauthWithoutUsableToken: ({ context }) =>
+      context.oauth && !hasUsableAccessToken(context.record, context.env.now()),
+    noRefreshToken: ({ context }) => !hasRefreshToken(context.record),
+    accessExpiredNow: ({ context }) => accessExpired(context.record, context.env.now()),
+    refreshDue: ({ context }) => refreshIsDue(context),
+    wasAdopted: (_, params: { output: RefreshOutput }) => params.output.kind === 'adopted',
+    adoptedLogout: (_, params: { output: RefreshOutput }) =>
+      params.output.kind === 'adopted' && !params.output.record.tokens,
+    isDeadGrant: (_, params: { error: unknown }) =>
+      failureOf(params.error).result === 'failed_invalid_grant',
+    isUnauthorized: (_, params: { error: unknown }) =>
+      failureOf(params.error).unauthorized === true,
+    isOAuthError: (_, params: { error: unknown }) => failureOf(params.error).oauthError === true,
+    mayRefreshForConnect: ({ context }, params: { error: unknown }) =>
+      failureOf(params.error).unauthorized === true &&
+      context.oauth &&
+      hasRefreshToken(context.record) &&
+      (context.lastResult !== 'success' || accessExpired(context.record, context.env.now())),
+    loginWanted: ({ context }, params: { force: boolean }) =>
+      params.force || !hasUsableAccessToken(context.record, context.env.now()),
+    // `current` is null also when the store failed: only a stored record without tokens is a logout.
+    lostRaceToLogout: ({ context }, params: { current: UpstreamContext['record'] }) =>
+      params.current !== null && loggedOutElsewhere(params.current, context.record),
+    lostRaceToNewer: ({ context }, params: { current: UpstreamContext['record'] }) =>
+      isNewer(params.current, context.record) &&
+      hasUsableAccessToken(params.current, context.env.now()),
+    externalUsable: ({ context }, params: { record: UpstreamContext['record'] }) =>
+      isNewer(params.record, context.record) && Boolean(params.record?.tokens?.access_token),
+    notRefreshing: not(stateIn({ degraded: 'refreshing' })),
+    /** The answer is the commit of the login's own token (not of its earlier registration). */
+    loginPersisted: ({ context }, params: { record: UpstreamContext['record'] }) =>
+      context.internal.pending !== null &&
+      Boolean(params.record?.tokens?.access_token) &&
+      params.record?.tokens?.access_token === context.internal.pending.tokens?.access_token,
+    isNewer: ({ context }, params: { record: UpstreamContext['record'] }) =>
+      isNewer(params.record, context.record),
+    loggedOutElsewhere: ({ context }, params: { record: UpstreamContext['record'] }) =>
+      loggedOutElsewhere(params.record, context.record),
+  },
+  actions: {
+    stopSession: enqueueActions(({ enqueue }) => {
+      enqueue.stopChild('session');
+      enqueue.assign({ session: null, tools: [] });
+    }),
+    assignSession: assign(({ context }, params: { output: ConnectOutput }) => ({
+      session: params.output.session,
+      tools: params.output.tools,
+      failures: 0,
+      nextRetryAt: null,
+      lastError: null,
+      loginReason: null,
+      oauthError: null,
+      ...withInternal(context, { retryAfterMs: null, recordError: null }),
+    })),
+    startSession: spawnChild('session', {
+      id: 'session',
+      input: ({ context }) => ({ session: context.session! }),
+    }),
+    requestRefreshNow: assign(({ context }) => withInternal(context, { refreshNow: true })),
+    runRefresh: sendTo(
+      'refresher',
+      ({ context }) =>
+        ({
+          type: 'refresh.run' as const,
+          input: refreshInput(context),
+        }) satisfies RefresherCommand,
+    ),
+    cancelRefresh: sendTo('refresher', { type: 'refresh.cancel' } satisfies RefresherCommand),
+    beginRefresh: assign(({ context }) => ({
+      ...withInternal(context, { refreshNow: false, lastAttemptAt: context.env.now() }),
+      flow: {
+        kind: 'refresh' as const,
+        correlationId: context.env.newId(),
+        authUrl: null,
+        startedAt: context.env.now(),
+      },
+    })),
+    issueRefreshed: enqueueActions(({ context, enqueue }, params: { output: RefreshOutput }) => {
+      enqueue.assign(withInternal(context, { pending: params.output.record }));
+      enqueue.sendParent({
+        type: 'token.issued',
+        name: context.entry.name,
+        kind: 'refresh',
+        record: params.output.record,
+        expectedGeneration:
+          params.output.kind === 'issued' ? params.output.redeemedGeneration : null,
+        correlationId: context.flow?.correlationId ?? '',
+      } satisfies UpstreamToParent);
+    }),
+    adoptRecord: assign(({ context }, params: { record: UpstreamContext['record'] }) => ({
+      record: params.record,
+      flow: null,
+      failures: 0,
+      nextRetryAt: null,
+      lastError: null,
+      lastResult: 'success' as const,
+      loginReason: null,
+      oauthError: null,
+      ...withInternal(context, { pending: null, retryAfterMs: null, recordError: null }),
+    })),
+    assignRecord: assign((_, params: { record: UpstreamContext['record'] }) => ({
+      record: params.record,
+    })),
+    recordFailure: assign(({ context }, params: { error: unknown }) =>
+      afterFailure(context, failureOf(params.error)),
+    ),
+    park: assign(({ context }, params: { reason: string; oauthError?: boolean }) => ({
+      loginReason: params.reason,
+      oauthError: params.oauthError ? params.reason : null,
+      oauth: true,
+      flow: null,
+      failures: 0,
+      nextRetryAt: null,
+      ...withInternal(context, { pending: null }),
+    })),
+    noteDeadGrant: assign((_, params: { error: unknown }) => ({
+      lastResult: 'failed_invalid_grant' as const,
+      lastError: failureOf(params.error).message,
+    })),
+    beginLogin: assign(({ context }) => ({
+      flow: {
+        kind: 'login' as const,
+        correlationId: context.env.newId(),
+        authUrl: null,
+        startedAt: context.env.now(),
+      },
+    })),
+    assignAuthUrl: assign(({ context }, params: { authUrl: string }) => ({
+      flow: context.flow ? { ...context.flow, authUrl: params.authUrl } : null,
+    })),
+    issueRecord: enqueueActions(
+      ({ context, enqueue }, params: { record: TokenRecord; kind: 'login' | 'registration' }) => {
+        if (params.kind === 'login')
+          enqueue.assign(withInternal(context, { pending: params.record }));
+        enqueue.sendParent({
+          type: 'token.issued',
+          name: context.entry.name,
+          kind: params.kind,
+          record: params.record,
+          expectedGeneration: null,
+          correlationId: context.flow?.correlationId ?? '',
+        } satisfies UpstreamToParent);
+      },
+    ),
+    clearTokens: enqueueActions(({ context, enqueue }) => {
+      enqueue.sendParent({
+        type: 'token.cleared',
+        name: context.entry.name,
+        serverKey: context.serverKey,
+        generation: context.record?.generation ?? null,
+      } satisfies UpstreamToParent);
+      enqueue.assign({
+        record: context.record
+          ? {
+              ...context.record,
+              tokens: null,
+              issued_at: null,
+              expires_at: null,
+              refresh_expires_at: null,
+            }
+          : null,
+        ...withInternal(context, { pending: null }),
+      });
+    }),
+    noteStepUp: assign(({ context }, params: { scopes: string[] }) => ({
+      stepUpScopes: [...new Set([...context.stepUpScopes, ...params.scopes])],
+    })),
+    assignTools: assign((_, params: { tools: UpstreamContext['tools'] }) => ({
+      tools: params.tools,
+    })),
+    assignEntry: assign((_, params: { entry: UpstreamContext['entry'] }) => ({
+      entry: params.entry,
+      oauth: params.entry.oauth !== null,
+    })),
+    setEnabled: assign(({ context }, params: { enabled: boolean }) => ({
+      entry: { ...context.entry, enabled: params.enabled },
+    })),
+    resetFailures: assign(({ context }) => ({
+      failures: 0,
+      nextRetryAt: null,
+      ...withInternal(context, { retryAfterMs: null }),
+    })),
+    assignJitter: assign((_, params: { jitter: unknown }) => ({
+      jitter: clampJitter(params.jitter),
+    })),
+    assignStoreAvailable: assign((_, params: { available: boolean }) => ({
+      storeAvailable: params.available,
+    })),
+  },
+});
+
+/** The input of a refresh attempt, from the context. */
+function refreshInput(context: UpstreamContext): RefreshInput {
+  return {
+    entry: context.entry,
+    serverKey: context.serverKey,
+    record: context.record!,
+    correlationId: context.flow?.correlationId ?? '',
+    attempt: context.failures,
+  };
+}

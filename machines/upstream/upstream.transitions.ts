@@ -1,0 +1,219 @@
+/**
+ * @module Transition fragments the upstream statechart uses in several states (upstream.machine.ts):
+ * parking for the failure classes, adopting records committed elsewhere, commit failures and the
+ * shape of a `refreshing` state.
+ */
+import { failureOf, refreshExpiredReason } from './upstream.logic.js';
+import { LOGGED_OUT_ELSEWHERE } from './upstream.setup.js';
+import type { ConnectOutput, RefreshOutput, UpstreamContext } from './upstream.types.js';
+
+/** Parks the server because the refresh token's own lifetime has passed (no request is made). */
+export function refreshExpiredActions() {
+  return {
+    type: 'park' as const,
+    params: ({ context }: { context: UpstreamContext }) => ({
+      reason: refreshExpiredReason(context.record),
+    }),
+  };
+}
+
+/** Another process logged the server out (its tokens are gone from the store): park here too. */
+export function loggedOutElsewhereActions() {
+  return [
+    {
+      type: 'assignRecord' as const,
+      params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({
+        record: event.record,
+      }),
+    },
+    { type: 'park' as const, params: { reason: LOGGED_OUT_ELSEWHERE } },
+  ];
+}
+
+/**
+ * The refresh found the server logged out by another process (a newer record without tokens)
+ * before redeeming anything: park, as `token.external` would, and count no refresh outcome.
+ */
+export function adoptedLogoutTransition() {
+  return {
+    guard: {
+      type: 'adoptedLogout' as const,
+      params: ({ event }: { event: { output: RefreshOutput } }) => ({ output: event.output }),
+    },
+    target: '#upstream.loginRequired',
+    actions: [
+      {
+        type: 'assignRecord' as const,
+        params: ({ event }: { event: { output: RefreshOutput } }) => ({
+          record: event.output.record,
+        }),
+      },
+      { type: 'park' as const, params: { reason: LOGGED_OUT_ELSEWHERE } },
+    ],
+  };
+}
+
+/** Takes a newer stored record as data only (no state change). */
+export function adoptQuietly() {
+  return {
+    guard: {
+      type: 'isNewer' as const,
+      params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({
+        record: event.record,
+      }),
+    },
+    actions: {
+      type: 'assignRecord' as const,
+      params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({
+        record: event.record,
+      }),
+    },
+  };
+}
+
+export function connectedActions() {
+  return [
+    {
+      type: 'assignSession' as const,
+      params: ({ event }: { event: { output: ConnectOutput } }) => ({ output: event.output }),
+    },
+    'startSession' as const,
+  ];
+}
+
+export function deadGrantActions() {
+  return [
+    {
+      type: 'noteDeadGrant' as const,
+      params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }),
+    },
+    {
+      type: 'park' as const,
+      params: ({ event }: { event: { error: unknown } }) => ({
+        reason: `Refresh token rejected (${failureOf(event.error).message}) - login required`,
+      }),
+    },
+  ];
+}
+
+/** A persist failure: a newer record committed elsewhere is a lost race (adopt it), else a failure. */
+export function persistFailed(failureTarget: string, successTarget: string) {
+  return [
+    {
+      guard: {
+        type: 'lostRaceToLogout' as const,
+        params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({
+          current: event.current,
+        }),
+      },
+      target: '#upstream.loginRequired',
+      actions: [
+        {
+          type: 'assignRecord' as const,
+          params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({
+            record: event.current,
+          }),
+        },
+        { type: 'park' as const, params: { reason: LOGGED_OUT_ELSEWHERE } },
+      ],
+    },
+    {
+      guard: {
+        type: 'lostRaceToNewer' as const,
+        params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({
+          current: event.current,
+        }),
+      },
+      target: successTarget,
+      actions: {
+        type: 'adoptRecord' as const,
+        params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({
+          record: event.current,
+        }),
+      },
+    },
+    {
+      target: failureTarget,
+      actions: {
+        type: 'recordFailure' as const,
+        params: ({ event }: { event: { error: string } }) => ({
+          error: { result: 'failed_other', message: `Token store unavailable: ${event.error}` },
+        }),
+      },
+    },
+  ];
+}
+
+/** The refreshing leaf shared by authenticated and degraded (same rules, different exits). */
+export function refreshingState(successTarget: string, transientTarget: string) {
+  return {
+    entry: ['beginRefresh' as const, 'runRefresh' as const],
+    exit: 'cancelRefresh' as const,
+    on: {
+      'refresh.done': [
+        adoptedLogoutTransition(),
+        {
+          guard: {
+            type: 'wasAdopted' as const,
+            params: ({ event }: { event: { output: RefreshOutput } }) => ({ output: event.output }),
+          },
+          target: successTarget,
+          actions: {
+            type: 'adoptRecord' as const,
+            params: ({ event }: { event: { output: RefreshOutput } }) => ({
+              record: event.output.record,
+            }),
+          },
+        },
+        {
+          actions: {
+            type: 'issueRefreshed' as const,
+            params: ({ event }: { event: { output: RefreshOutput } }) => ({ output: event.output }),
+          },
+        },
+      ],
+      'refresh.failed': [
+        {
+          guard: {
+            type: 'isDeadGrant' as const,
+            params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }),
+          },
+          target: '#upstream.loginRequired',
+          actions: deadGrantActions(),
+        },
+        {
+          guard: 'refreshTokenExpired' as const,
+          target: '#upstream.loginRequired',
+          actions: refreshExpiredActions(),
+        },
+        {
+          guard: 'accessExpiredNow' as const,
+          target: '#upstream.retrying',
+          actions: {
+            type: 'recordFailure' as const,
+            params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }),
+          },
+        },
+        {
+          target: transientTarget,
+          reenter: true,
+          actions: {
+            type: 'recordFailure' as const,
+            params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }),
+          },
+        },
+      ],
+      'upstream.unauthorized': {},
+      'token.persisted': {
+        target: successTarget,
+        actions: {
+          type: 'adoptRecord' as const,
+          params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({
+            record: event.record,
+          }),
+        },
+      },
+      'token.persist_failed': persistFailed(transientTarget, successTarget),
+    },
+  };
+}
