@@ -58,7 +58,7 @@ describe.concurrent('client commands against a running daemon', { timeout: 150_0
     onTestFinished,
   }) => {
     const world = testWorld(onTestFinished);
-    const { one, two, dataDir, proxy, at } = await daemonWithThreeServers(world);
+    const { one, dataDir, proxy, at } = await daemonWithThreeServers(world);
     // upstream list: NAME PROTOCOL STATE HEALTH, one row per server, no colour (NO_COLOR).
     const table = await runCli(['upstream', 'list', ...at]);
     expect(table.code).toBe(0);

@@ -10,10 +10,7 @@ import type { StoreCommand, StoreReport } from '../../machines/supervisor/superv
 import { withTokens } from '../../machines/upstream/token-record.js';
 import { StoreError } from '../../services/errors.js';
 import { createStoreActor } from '../../services/runtime/store-actor.js';
-import {
-  openPostgresStore,
-  type PostgresTokenStore,
-} from '../../services/token-store/postgres-store.js';
+import { openPostgresStore } from '../../services/token-store/postgres-store.js';
 import type { TokenStore } from '../../services/token-store/token-store.js';
 import { useEmbeddedPostgres } from '../helpers/embedded-postgres.js';
 import { waitFor } from '../helpers/proxy-process.js';

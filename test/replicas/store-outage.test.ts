@@ -8,7 +8,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { useEmbeddedPostgres } from '../helpers/embedded-postgres.js';
-import { waitFor } from '../helpers/proxy-process.js';
 import {
   chainBreaks,
   invalidGrants,
@@ -17,10 +16,11 @@ import {
   refreshRequests,
   reusedRefreshTokens,
 } from './support/audit.js';
-import { isAuthenticated, readyz, waitForAll } from './support/cluster.js';
+import { readyz } from './support/cluster.js';
 import { describeView, monitorReplicas } from './support/monitor.js';
 import { unstoredAfterSettling } from './support/store-check.js';
 import { loginAllOnce, worlds } from './support/world.js';
+import { storeOutageDuringRefresh } from './support/outage.js';
 
 const OUTAGE_MS = 8_000;
 const IN_FLIGHT_MS = 2_500;
@@ -41,23 +41,11 @@ describe('PostgreSQL stopped under three replicas', () => {
 
     // A refresh is at the token endpoint (lease taken) when PostgreSQL stops; it is answered
     // during the outage, so its rotated refresh token cannot be committed yet.
-    world.as.setFail({ mode: 'slow', grant: 'refresh_token', delay_ms: IN_FLIGHT_MS, times: 1 });
-    await waitFor(() => world.as.failStatus().injected === 1, {
-      timeoutMs: 10_000,
-      intervalMs: 20,
-      what: 'a refresh in flight',
-    });
-    await postgres().pause();
-    const stoppedAt = Date.now();
-    await new Promise((r) => setTimeout(r, OUTAGE_MS));
-    const resumeAt = Date.now();
-    await postgres().resume();
-    const resumedAt = Date.now();
-    await waitForAll(world.replicas, (v) => isAuthenticated(v) && v.health.level === 'healthy', {
-      timeoutMs: 30_000,
-      what: 'all healthy again',
-    });
-    const healedAt = Date.now();
+    const { stoppedAt, resumeAt, resumedAt, healedAt } = await storeOutageDuringRefresh(
+      world,
+      postgres(),
+      { inFlightMs: IN_FLIGHT_MS, outageMs: OUTAGE_MS, healTimeoutMs: 30_000 },
+    );
     await new Promise((r) => setTimeout(r, 2_000));
     await monitor.stop();
     console.info(

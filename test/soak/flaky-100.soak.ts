@@ -20,7 +20,6 @@ import {
   gaps,
   issuedToken,
   linesFor,
-  minGap,
   refreshRequests,
   spacedBy,
   spacing,

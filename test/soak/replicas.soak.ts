@@ -39,6 +39,7 @@ import {
 import { readLeases } from '../replicas/support/leases.js';
 import { describeView, monitorReplicas, unhealthyLooks } from '../replicas/support/monitor.js';
 import { serverOfClient, unstoredAfterSettling } from '../replicas/support/store-check.js';
+import { storeOutageDuringRefresh } from '../replicas/support/outage.js';
 import { worlds, type World } from '../replicas/support/world.js';
 import { report } from './support/report.js';
 
@@ -184,22 +185,11 @@ describe('three replicas on one PostgreSQL, full length', () => {
   it(`PostgreSQL stopped ${OUTAGE_MS / 1000} s: degraded, then healthy by itself; no data lost`, async () => {
     const monitor = monitorReplicas(() => world.replicas, 500);
     // A refresh is at the token endpoint when PostgreSQL stops: its answer arrives meanwhile.
-    world.as.setFail({ mode: 'slow', grant: 'refresh_token', delay_ms: 3_000, times: 1 });
-    await waitFor(() => world.as.failStatus().injected === 1, {
-      timeoutMs: 15_000,
-      intervalMs: 20,
-    });
-    await postgres().pause();
-    const stoppedAt = Date.now();
-    await new Promise((r) => setTimeout(r, OUTAGE_MS));
-    const resumeAt = Date.now();
-    await postgres().resume();
-    const resumedAt = Date.now();
-    await waitForAll(world.replicas, (v) => isAuthenticated(v) && v.health.level === 'healthy', {
-      timeoutMs: 60_000,
-      what: 'all healthy again',
-    });
-    const healedAt = Date.now();
+    const { stoppedAt, resumeAt, resumedAt, healedAt } = await storeOutageDuringRefresh(
+      world,
+      postgres(),
+      { inFlightMs: 3_000, outageMs: OUTAGE_MS, healTimeoutMs: 60_000 },
+    );
     await new Promise((r) => setTimeout(r, 5_000));
     await monitor.stop();
 
