@@ -44,8 +44,8 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async commit(record: TokenRecord, expectedGeneration: number): Promise<CommitResult> {
-    const current = this.current(record.server_key);
-    if ((current?.generation ?? 0) !== expectedGeneration) return { committed: false, current };
+    if (this.generationOf(record.server_key) !== expectedGeneration)
+      return { committed: false, current: this.current(record.server_key) };
     this.commits += 1;
     return { committed: true, record: this.write(record) };
   }
@@ -88,6 +88,11 @@ export class MemoryTokenStore implements TokenStore {
     const copy = JSON.parse(json) as TokenRecord;
     this.emit({ serverKey: record.server_key, record: copy });
     return copy;
+  }
+
+  /** The stored record's generation (0: none), known without decoding it. */
+  private generationOf(serverKey: string): number {
+    return this.records.has(serverKey) ? (this.highWater.get(serverKey) ?? 0) : 0;
   }
 
   private current(serverKey: string): TokenRecord | null {

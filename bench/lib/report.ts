@@ -166,9 +166,12 @@ export async function writeDocument(): Promise<void> {
   await writePretty(DOC, await renderDocument());
 }
 
-/** Prints `result` as tables, saves it and re-renders docs/benchmarks.md. */
+/**
+ * Prints `result` as tables, saves it and re-renders docs/benchmarks.md (not with `--no-save`).
+ */
 export async function saveResult(result: BenchResult): Promise<void> {
   printResult(result);
+  if (process.argv.includes('--no-save')) return; // a trial run: print only
   await mkdir(RESULTS, { recursive: true });
   await writePretty(join(RESULTS, `${result.name}.json`), JSON.stringify(result));
   await writeDocument();
