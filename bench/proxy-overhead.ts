@@ -23,7 +23,7 @@ const rounds = numberOption('rounds', 5);
 const seconds = numberOption('seconds', 2);
 const payloadBytes = numberOption('payload', 256);
 const CONCURRENCY = [1, 32];
-const CONTENDERS = ['direct', 'mcpproxy', 'mcp-hub'] as const;
+const CONTENDERS = ['direct', 'mcpproxy', 'mcp-hub', 'byte forwarder'] as const;
 type Contender = (typeof CONTENDERS)[number];
 
 interface Target {
@@ -118,6 +118,16 @@ async function main(): Promise<void> {
     await upstream.stop();
     throw error;
   });
+  const forwarder = await startChild({
+    command: process.execPath,
+    args: ['--import', 'tsx', 'bench/lib/byte-forwarder.ts', upstreamUrl],
+    ready: /byte-forwarder (\S+)/,
+  }).catch(async (error) => {
+    await hub.stop();
+    await proxy.stop();
+    await upstream.stop();
+    throw error;
+  });
   const samples = new Map<string, Sample[]>();
   try {
     await waitFor(
@@ -148,6 +158,13 @@ async function main(): Promise<void> {
         pid: hub.pid,
         connect: () => new SSEClientTransport(new URL(hub.sseUrl)),
       },
+      {
+        // The floor: one extra Node HTTP hop that forwards bytes and parses nothing.
+        name: 'byte forwarder',
+        tool: 'echo',
+        pid: forwarder.pid,
+        connect: () => new StreamableHTTPClientTransport(new URL(forwarder.ready[1]!)),
+      },
     ];
     const pools = new Map<string, Client[]>();
     for (const target of targets) {
@@ -176,6 +193,7 @@ async function main(): Promise<void> {
     }
     for (const pool of pools.values()) await Promise.all(pool.map((client) => client.close()));
   } finally {
+    await forwarder.stop();
     await hub.stop();
     await proxy.stop();
     await upstream.stop();
@@ -243,6 +261,8 @@ async function main(): Promise<void> {
   const p1 = stat('mcpproxy', 1).latency.p50 / stat('direct', 1).latency.p50;
   const t32 = stat('mcpproxy', 32).rate / stat('mcp-hub', 32).rate;
   const [proxy32, hub32] = [stat('mcpproxy', 32), stat('mcp-hub', 32)];
+  const floor1 = stat('byte forwarder', 1).latency.p50 / stat('direct', 1).latency.p50;
+  const ceiling32 = stat('direct', 32).rate / stat('mcp-hub', 32).rate;
   await saveResult(
     newResult({
       name: 'proxy-overhead',
@@ -252,7 +272,9 @@ async function main(): Promise<void> {
       method: [
         `One local Streamable HTTP MCP server with an \`echo\` tool (bench/lib/echo-upstream.ts, its own process, a session per client). ` +
           'Three paths to it: direct; through `mcpproxy serve` (its own process, --log-level info, tool `up__echo`); through ' +
-          'mcp-hub 4.2.1 configured with the same upstream (its own process, tool `up__echo`). The client is the MCP SDK `Client` ' +
+          'mcp-hub 4.2.1 configured with the same upstream (its own process, tool `up__echo`); and, as the floor of any proxy, ' +
+          'a byte forwarder (bench/lib/byte-forwarder.ts, its own process: node:http piped to node:http on a keep-alive agent, ' +
+          'no parsing, tool `echo`). The client is the MCP SDK `Client` ' +
           'in the bench process with a ' +
           `${payloadBytes}-byte message; it speaks Streamable HTTP to the upstream and to mcpproxy, and SSE to mcp-hub, whose client ` +
           'endpoint (4.2.1) is SSE only. Every result is checked to be the message.',
@@ -277,6 +299,11 @@ async function main(): Promise<void> {
       ],
       tables,
       notes: [
+        `The byte forwarder, which only copies bytes, measured ${ratio(floor1)} of direct's p50 at concurrency 1 in the ` +
+          'same rounds: what one extra Node HTTP hop (two more loopback exchanges and process wake-ups) costs on this ' +
+          'machine before any proxy logic.',
+        `No path through a proxy can make more calls per second than direct; direct made ${ratio(ceiling32)} of ` +
+          "mcp-hub's calls/s at concurrency 32 in these rounds.",
         'At concurrency 32 the client, the process in between and the upstream share the 2 cores, so calls/s follow ' +
           `the CPU all three spend per call: ${ms(proxy32.totalCpu)} through mcpproxy, ${ms(hub32.totalCpu)} through ` +
           `mcp-hub. Twice mcp-hub's calls/s needs ≤ ${ms(hub32.totalCpu / 2)} per call in all, of which the client and the ` +
