@@ -2,12 +2,14 @@
  * @module The `fetch` the SDK's OAuth functions get: a 30 s timeout combined with the caller's
  * signal, a record of every exchange (status, headers, parsed JSON) for classification, and a
  * debug log line per exchange (method, redacted URL, status, header names, body shape, timing).
- * Each answer's body is read once here, bounded, and handed to the SDK already read.
+ * Each answer's body is read once here, bounded, and handed to the SDK already read. The SDK's
+ * requests go over node:http (direct-fetch.ts) unless a `fetchImpl` is injected.
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { redactString } from '../logger/redact-string.js';
 import { AnswerTooLargeError, readBody, type ReadBody } from './body-cap.js';
 import { bodyShape, parseJson, requestBodyShape } from './body-shape.js';
+import { directRequestOf, sendDirect } from './direct-fetch.js';
 import { networkProblem } from './network-error.js';
 import type { ServiceLogger } from './service-logger.js';
 
@@ -63,6 +65,10 @@ export function createOAuthHttp(options: OAuthHttpOptions): OAuthHttp {
   const timeoutMs = options.timeoutMs ?? OAUTH_HTTP_TIMEOUT_MS;
   const baseFetch: FetchLike = options.fetchImpl ?? ((url, init) => fetch(url, init));
   const now = options.now ?? Date.now;
+  // An injected fetch (tests) sees every request; otherwise the SDK's go over node:http.
+  const useDirect = options.fetchImpl === undefined;
+  // The debug line's body shapes are only worked out when debug lines are written.
+  const debug = options.logger.isLevelEnabled?.('debug') ?? true;
   const exchanges: HttpExchange[] = [];
 
   const fetchFor =
@@ -86,39 +92,52 @@ export function createOAuthHttp(options: OAuthHttpOptions): OAuthHttp {
       const started = now();
       let shape: unknown;
       try {
-        const answer = await baseFetch(url, { ...init, signal: AbortSignal.any(signals) });
-        exchange.status = answer.status;
-        exchange.headers = answer.headers;
-        const body = await readBody(answer, MAX_OAUTH_ANSWER_BYTES);
+        const signal = AbortSignal.any(signals);
+        // Without an injected fetch, what the SDK sends with `redirect: 'manual'` (all of its
+        // OAuth requests) goes over node:http; anything else through fetch.
+        const direct = useDirect ? directRequestOf(url, init) : null;
+        let answer: AnswerHead;
+        let body: ReadBody;
+        if (direct) {
+          const sent = await sendDirect(direct, signal, MAX_OAUTH_ANSWER_BYTES);
+          answer = recordHead(exchange, sent);
+          body = await sent.body;
+        } else {
+          const fetched = await baseFetch(url, { ...init, signal });
+          answer = recordHead(exchange, fetched);
+          body = await readBody(fetched, MAX_OAUTH_ANSWER_BYTES);
+        }
         exchange.receivedAt = now();
         if ('tooLarge' in body) exchange.tooLarge = true;
         const text = inspect(body);
         if (text !== null) {
           exchange.json = parseJson(text);
-          shape = bodyShape(text, answer.headers.get('content-type'));
+          if (debug) shape = bodyShape(text, answer.headers.get('content-type'));
         }
         return answerWith(answer, body);
       } catch (error) {
         exchange.error = error;
         throw error;
       } finally {
-        options.logger.debug(
-          {
-            http: {
-              label,
-              method: exchange.method,
-              url: redactString(exchange.url),
-              request_headers: headerNames(init?.headers),
-              request_body: requestBodyShape(init?.body),
-              status: exchange.status,
-              response_headers: exchange.headers ? [...exchange.headers.keys()] : undefined,
-              response_body: shape,
-              error: exchange.error === undefined ? undefined : describe(exchange.error),
+        if (debug) {
+          options.logger.debug(
+            {
+              http: {
+                label,
+                method: exchange.method,
+                url: redactString(exchange.url),
+                request_headers: headerNames(init?.headers),
+                request_body: requestBodyShape(init?.body),
+                status: exchange.status,
+                response_headers: exchange.headers ? [...exchange.headers.keys()] : undefined,
+                response_body: shape,
+                error: exchange.error === undefined ? undefined : describe(exchange.error),
+              },
+              duration_ms: now() - started,
             },
-            duration_ms: now() - started,
-          },
-          'OAuth HTTP exchange',
-        );
+            'OAuth HTTP exchange',
+          );
+        }
       }
     };
 
@@ -135,6 +154,20 @@ export function createOAuthHttp(options: OAuthHttpOptions): OAuthHttp {
   };
 }
 
+/** The head of an answer: status and headers. */
+interface AnswerHead {
+  status: number;
+  statusText: string;
+  headers: Headers;
+}
+
+/** Records the answer's status and headers in `exchange`; answers the head. */
+function recordHead(exchange: HttpExchange, answer: AnswerHead): AnswerHead {
+  exchange.status = answer.status;
+  exchange.headers = answer.headers;
+  return answer;
+}
+
 /** The body as text for the record; null when it is not worth reading or did not arrive. */
 function inspect(body: ReadBody): string | null {
   if (!('bytes' in body) || body.bytes.byteLength > MAX_INSPECTED_BYTES) return null;
@@ -149,7 +182,7 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * The answer the SDK reads: the body already read, or one that fails when read as the original
  * would have (cut off past the limit, or the error that ended it).
  */
-function answerWith(answer: Response, body: ReadBody): Response {
+function answerWith(answer: AnswerHead, body: ReadBody): Response {
   const content =
     'bytes' in body
       ? body.bytes
