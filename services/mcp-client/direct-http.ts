@@ -56,6 +56,15 @@ interface SdkTransportState {
   _scheduleReconnection(options: { resumptionToken?: string }, attempt: number): void;
 }
 
+/**
+ * How long an idle kept-alive socket to the upstream is kept. Node's agent honours a server's
+ * `Keep-Alive: timeout=N` hint (closing the socket a second before the server would) only when
+ * the agent has a timeout: without one, a call made as the server closes an idle socket (5 s for
+ * a Node server) fails with ECONNRESET. Sockets in use are not affected (the GET event stream may
+ * idle for longer: a timeout only notifies a request, and nothing here ends one for it).
+ */
+const IDLE_SOCKET_MS = 60_000;
+
 /** Streamable HTTP transport whose single messages take the direct path. */
 export class DirectHttpTransport extends StreamableHTTPClientTransport {
   private readonly target: URL;
@@ -71,8 +80,8 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
     this.target = url;
     this.agent =
       url.protocol === 'https:'
-        ? new HttpsAgent({ keepAlive: true })
-        : new HttpAgent({ keepAlive: true });
+        ? new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS })
+        : new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS });
   }
 
   override async send(

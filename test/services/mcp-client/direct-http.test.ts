@@ -136,6 +136,29 @@ describe('the direct path of the Streamable HTTP transport', () => {
     expect(fetched).toEqual([]);
   });
 
+  it("closes an idle kept-alive socket before the server's Keep-Alive timeout, so a later call never races the server's close", async () => {
+    const url = await start((rpc, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(result(rpc.id, 'ok'));
+    });
+    // Node's server announces `Keep-Alive: timeout=2` and closes an idle socket after 2 s; the
+    // client must drop it a second before (after 1 s), not send a call on it as it closes.
+    server!.keepAliveTimeout = 2_000;
+    const sockets = new WeakMap<object, number>();
+    let opened = 0;
+    server!.on('connection', (socket) => sockets.set(socket, ++opened));
+    const callSockets: number[] = [];
+    server!.prependListener('request', (req) => {
+      if (req.method === 'POST') callSockets.push(sockets.get(req.socket)!);
+    });
+    const c = await connect(url);
+    expect((await call(c, 'first')).content[0]!.text).toBe('ok');
+    const afterFirst = callSockets.at(-1)!;
+    await new Promise((resolve) => setTimeout(resolve, 1_400));
+    expect((await call(c, 'second')).content[0]!.text).toBe('ok');
+    expect(callSockets.at(-1)).not.toBe(afterFirst);
+  });
+
   it('delivers what the GET stream pushes, and has the SDK transport reopen it from the last event id when it ends', async () => {
     const url = await start(
       () => undefined,
