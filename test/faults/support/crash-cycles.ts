@@ -149,13 +149,15 @@ export async function runCrashCycles(options: CrashCycleOptions): Promise<CrashC
         logLevel: 'info',
       });
       if (lostBefore) {
-        const parked = await waitForView(
-          proxy.url,
-          name,
-          (v) => v.state === 'loginRequired' || isAuthenticated(v),
-          { timeoutMs: 45_000 },
-        );
-        cycle.parkedAfterLoss = parked.state === 'loginRequired';
+        // The stored refresh token was rotated away: the first refresh of this process must
+        // park the server. The stored access token may still be valid for a moment (a kill near
+        // the refresh moment, a quick restart): then serve connects first and parks at that
+        // refresh, so an `authenticated` view on the way is no answer yet. A lease the killed
+        // process held delays the refresh by up to 30 s.
+        const parked = await waitForView(proxy.url, name, (v) => v.state === 'loginRequired', {
+          timeoutMs: 45_000,
+        }).catch(() => null);
+        cycle.parkedAfterLoss = parked !== null;
         if (cycle.parkedAfterLoss) await loginViaDaemon(proxy.url, name);
       }
       // A kill during a refresh leaves that process's lease behind: up to 30 s until it expires.
