@@ -1,6 +1,7 @@
 /**
  * @module The supervisor's store actor over a `TokenStore`: performs load/save/clear commands
- * in order per server, reports the outcome, forwards changes seen by the store's watch (other
+ * in order per server (different servers' commands run side by side, so a store can commit
+ * them together), reports the outcome, forwards changes seen by the store's watch (other
  * processes' writes; the echo of its own writes is dropped), and reports availability (health:
  * "Token store unavailable"). While a shared store is unreachable, operations wait for it.
  */
@@ -20,7 +21,15 @@ const RETRY_MAX_MS = 2_000;
 export function createStoreActor(store: TokenStore, logger: Logger) {
   return fromCallback<StoreCommand, unknown>(({ sendBack, receive }) => {
     let available = true;
-    let queue: Promise<void> = Promise.resolve();
+    /** The tail of each server key's operations (the key is gone once they are done). */
+    const queues = new Map<string, Promise<void>>();
+    const enqueue = (serverKey: string, task: () => Promise<void> | void) => {
+      const tail = (queues.get(serverKey) ?? Promise.resolve()).then(task);
+      queues.set(serverKey, tail);
+      void tail.then(() => {
+        if (queues.get(serverKey) === tail) queues.delete(serverKey);
+      });
+    };
     /** Newest generation per server key this actor loaded or wrote (and so already reported). */
     const known = new Map<string, number>();
     const note = (serverKey: string, generation: number) => {
@@ -118,7 +127,9 @@ export function createStoreActor(store: TokenStore, logger: Logger) {
     }
 
     receive((command) => {
-      queue = queue.then(async () => {
+      const serverKey =
+        command.type === 'store.save' ? command.record.server_key : command.serverKey;
+      enqueue(serverKey, async () => {
         try {
           await performWhileUnavailable(command);
           setAvailable(true);
@@ -157,7 +168,7 @@ export function createStoreActor(store: TokenStore, logger: Logger) {
       // before the write returns its generation. The supervisor already answers its own
       // writes (store.saved); forwarding their echo would cost every commit a second pass
       // over all servers.
-      queue = queue.then(() => {
+      enqueue(change.serverKey, () => {
         const generation = change.record?.generation;
         if (generation !== undefined && generation <= (known.get(change.serverKey) ?? 0)) return;
         if (generation !== undefined) note(change.serverKey, generation);

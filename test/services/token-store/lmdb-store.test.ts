@@ -31,6 +31,36 @@ describe('LMDB token store', () => {
     openUntracked: (dataDir) => openLmdbStore({ dataDir, encryptionKey: KEY }),
   });
 
+  it('commits the writes asked for in one turn together, and a refused one undoes only itself', async () => {
+    const store = await openStore();
+    const first = await store.put(loggedIn(GITHUB, 'at-1'));
+    const bad = { ...loggedIn(LINEAR, 'at-bad'), scopes: 'repo' as unknown as string[] };
+    const [commit, refused, lease, put, stale] = await Promise.allSettled([
+      store.commit(loggedIn(GITHUB, 'at-2'), first.generation),
+      store.put(bad),
+      store.acquireLease(LINEAR, 'me', 10_000),
+      store.put(loggedIn(LINEAR, 'at-3')),
+      store.commit(loggedIn(GITHUB, 'at-stale'), first.generation), // sees the commit before it
+    ]);
+
+    expect(commit).toMatchObject({ status: 'fulfilled', value: { committed: true } });
+    expect(refused).toMatchObject({ status: 'rejected' });
+    expect(String((refused as PromiseRejectedResult).reason)).toMatch(/invalid token record/);
+    expect(lease).toEqual({ status: 'fulfilled', value: true });
+    expect(put).toMatchObject({ status: 'fulfilled', value: { generation: 1 } });
+    expect(stale).toMatchObject({ status: 'fulfilled', value: { committed: false } });
+    // What another handle reads: the turn's writes are committed, the refused one left nothing.
+    const other = await openStore(store.path.replace(/\/[^/]+$/, ''));
+    expect(await other.read(GITHUB)).toMatchObject({
+      status: 'found',
+      record: { generation: 2, tokens: { access_token: 'at-2' } },
+    });
+    expect(await other.read(LINEAR)).toMatchObject({
+      status: 'found',
+      record: { generation: 1, tokens: { access_token: 'at-3' } },
+    });
+  });
+
   it('tells watchers about its own puts, commits and deletes right away', async () => {
     const store = await openStore();
     const seen: StoreChange[] = [];
