@@ -26,11 +26,13 @@ const SETTLE_MS = 2_000;
 const KEEP_OLD_MS = 60 * 60_000;
 
 /**
- * Packages loaded from node_modules at run time, not bundled: native addons (lmdb), code that
- * starts worker threads by file name (pino's transports, pino-pretty), optional native helpers
- * (ws, pg) and what only some commands load (pg, ws, the Stately inspector).
+ * Packages loaded from node_modules at run time, not bundled: native addons (lmdb), pino-pretty
+ * (loaded by file name, only for pretty output), optional native helpers (ws, pg) and what only
+ * some commands load (pg, ws, the Stately inspector). pino itself is bundled: mcpproxy writes
+ * to a stream, never through pino's worker-thread transports (which load files by name), and
+ * loading its ≈ 20 files through Node's CommonJS loader cost every start ≈ 20–30 ms.
  */
-const EXTERNAL = ['lmdb', 'pino', 'pino-pretty', 'pg', 'ws', '@statelyai/inspect'];
+const EXTERNAL = ['lmdb', 'pino-pretty', 'pg', 'ws', '@statelyai/inspect'];
 
 /** Bundled CommonJS packages call `require` for Node's built-in modules. */
 const REQUIRE_BANNER =
