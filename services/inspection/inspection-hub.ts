@@ -61,14 +61,18 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
   const now = options.now ?? Date.now;
   const actors = new Map<string, Tracked>();
   const listeners = new Set<(message: InspectionMessage) => void>();
+  /** The recent messages, a ring: `kept` of them, the oldest at `(next - kept) mod maxEvents`. */
   const history: Array<() => InspectionMessage> = [];
+  let next = 0;
+  let kept = 0;
 
-  const createdAt = () => new Date(now()).toISOString();
+  const createdAt = (at = now()) => new Date(at).toISOString();
 
   function publish(message: () => InspectionMessage, keep: boolean): void {
-    if (keep) {
-      history.push(message);
-      if (history.length > maxEvents) history.splice(0, history.length - maxEvents);
+    if (keep && maxEvents > 0) {
+      history[next] = message;
+      next = (next + 1) % maxEvents;
+      kept = Math.min(kept + 1, maxEvents);
     }
     if (listeners.size === 0) return;
     const built = message();
@@ -128,9 +132,11 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
 
   function handle(event: InspectionEvent): void {
     const { actorRef, rootId } = event;
+    // Only the moment is taken now; the rest of a message is built when someone reads it.
+    const at = now();
     const base = () => {
       const { name: _name, machine: _machine, ...ids } = actorIds(actorRef);
-      return { ...ids, rootId, createdAt: createdAt() };
+      return { ...ids, rootId, createdAt: createdAt(at) };
     };
     switch (event.type) {
       case '@xstate.actor':
@@ -139,10 +145,10 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
       case '@xstate.event': {
         announced(actorRef, rootId);
         const sourceId = event.sourceRef?.sessionId;
-        const head = { type: event.type, ...base() };
         publish(
           lazy(() => ({
-            ...head,
+            type: event.type,
+            ...base(),
             event: sanitizeEvent(event.event),
             ...(sourceId ? { sourceId } : {}),
           })),
@@ -155,9 +161,13 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
         const raw = event.snapshot;
         const snapshot = lazy(() => snapshotJson(raw) ?? { status: 'active' });
         t.latest = snapshot;
-        const head = { type: event.type, ...base() };
         publish(
-          lazy(() => ({ ...head, event: sanitizeEvent(event.event), snapshot: snapshot() })),
+          lazy(() => ({
+            type: event.type,
+            ...base(),
+            event: sanitizeEvent(event.event),
+            snapshot: snapshot(),
+          })),
           true,
         );
         if (statusOf(raw) !== 'active') actors.delete(actorRef.sessionId);
@@ -182,7 +192,8 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
       return () => void listeners.delete(listener);
     },
     current: () => [...actors.values()].filter((t) => t.announced).map(actorMessage),
-    recent: () => history.map((message) => message()),
+    recent: () =>
+      Array.from({ length: kept }, (_, i) => history[(next - kept + i + maxEvents) % maxEvents]!()),
     get size() {
       return listeners.size;
     },

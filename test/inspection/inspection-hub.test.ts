@@ -170,6 +170,13 @@ describe('inspection hub: the stream', () => {
     const actor = createActor(counter, { inspect: hub.inspect }).start();
     for (let i = 0; i < 10; i++) actor.send({ type: 'tick' });
     expect(hub.recent()).toHaveLength(4);
+    // Oldest first, across the wrap of the ring.
+    expect(hub.recent().map((m) => m.type)).toEqual([
+      '@xstate.event',
+      '@xstate.snapshot',
+      '@xstate.event',
+      '@xstate.snapshot',
+    ]);
     expect(hub.recent().at(-1)).toMatchObject({
       type: '@xstate.snapshot',
       event: { type: 'tick' },
