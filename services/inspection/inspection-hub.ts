@@ -14,7 +14,12 @@ import { sanitizeEvent } from './sanitize.js';
 export interface InspectionHubOptions {
   /** How many recent event/snapshot messages to keep for late subscribers (default 500). */
   maxEvents?: number;
-  /** Upper bound of tracked live actors; the oldest is forgotten beyond it (default 2000). */
+  /**
+   * Upper bound of tracked live actors; the oldest is forgotten beyond it (default 100,000). A
+   * stopped actor is forgotten anyway; the bound is a safety net, and it must stay far above
+   * what serve runs (about three actors per server): past it, every event of a forgotten actor
+   * tracked it again and pushed out another.
+   */
   maxActors?: number;
   /** Wall clock for `createdAt` (default `Date.now`). */
   now?: () => number;
@@ -57,7 +62,7 @@ function lazy<T>(make: () => T): () => T {
 /** Creates an inspection hub. */
 export function createInspectionHub(options: InspectionHubOptions = {}): InspectionHub {
   const maxEvents = options.maxEvents ?? 500;
-  const maxActors = options.maxActors ?? 2000;
+  const maxActors = options.maxActors ?? 100_000;
   const now = options.now ?? Date.now;
   const actors = new Map<string, Tracked>();
   const listeners = new Set<(message: InspectionMessage) => void>();
@@ -134,10 +139,6 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
     const { actorRef, rootId } = event;
     // Only the moment is taken now; the rest of a message is built when someone reads it.
     const at = now();
-    const base = () => {
-      const { name: _name, machine: _machine, ...ids } = actorIds(actorRef);
-      return { ...ids, rootId, createdAt: createdAt(at) };
-    };
     switch (event.type) {
       case '@xstate.actor':
         track(actorRef, rootId);
@@ -148,7 +149,7 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
         publish(
           lazy(() => ({
             type: event.type,
-            ...base(),
+            ...messageHead(actorRef, rootId, at),
             event: sanitizeEvent(event.event),
             ...(sourceId ? { sourceId } : {}),
           })),
@@ -164,7 +165,7 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
         publish(
           lazy(() => ({
             type: event.type,
-            ...base(),
+            ...messageHead(actorRef, rootId, at),
             event: sanitizeEvent(event.event),
             snapshot: snapshot(),
           })),
@@ -198,6 +199,12 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
       return listeners.size;
     },
   };
+}
+
+/** The ids, root and time of a message about `actorRef` (no inner closure per event: cheaper). */
+function messageHead(actorRef: ActorRefLike, rootId: string, at: number) {
+  const { name: _name, machine: _machine, ...ids } = actorIds(actorRef);
+  return { ...ids, rootId, createdAt: new Date(at).toISOString() };
 }
 
 /** The snapshot of `ref` now (an actor still being constructed has none). */
