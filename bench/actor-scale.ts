@@ -1,6 +1,6 @@
 /**
  * @module Bench 1, actor scale: 1,000 OAuth upstream actors (real supervisor, upstream machines,
- * store actor and observer; fake network) with 5-minute tokens, run through 24 simulated hours.
+ * store actor, observer and inspection hub; fake network) with 5-minute tokens, run through 24 simulated hours.
  * Figures: wall time, RSS (total and per actor), heap, event-loop delay.
  *
  * `npx tsx bench/actor-scale.ts [--actors 1000] [--hours 24] [--ttl 300] [--clock heap|xstate]
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       command: commandLine('actor-scale'),
       method: [
         `${actors} OAuth upstream actors under one supervisor — the real machines, the real store actor ` +
-          `(over an in-memory TokenStore) ${observer ? 'and the real observer (pino at info into a discarding stream, prom-client metrics, SSE hub), wired as `serve` wires them' : 'without the observer'}; ` +
+          `(over an in-memory TokenStore) ${observer ? 'the real observer (pino at info into a discarding stream, prom-client metrics, SSE hub) and the real inspection hub (recent messages for `/api/v1/inspect`), wired as `serve` wires them' : 'without the observer'}; ` +
           `connect and refresh are fake actors that answer at once. Tokens live ${ttlS} s and were issued at ` +
           `seeded random moments, so refreshes (at 80 % of the lifetime, with serve's ≤ 5 % jitter) spread over the cycle.`,
         `${hours} simulated hours are driven with a ${clockKind === 'heap' ? 'binary-heap simulated clock (bench/lib/sim-clock.ts)' : "XState's SimulatedClock"} ` +

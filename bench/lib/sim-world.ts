@@ -12,6 +12,7 @@ import {
   SimulatedClock,
   type AnyActorRef,
   type EventObject,
+  type InspectionEvent,
 } from 'xstate';
 import { supervisorMachine } from '../../machines/supervisor/supervisor.machine.js';
 import type { ServerSpec } from '../../machines/supervisor/supervisor.types.js';
@@ -28,6 +29,7 @@ import type {
   UpstreamSession,
 } from '../../machines/upstream/upstream.types.js';
 import { EventHub, type ProxyEvent } from '../../services/events/proxy-events.js';
+import { createInspectionHub } from '../../services/inspection/inspection-hub.js';
 import { createLogger } from '../../services/logger/index.js';
 import { createMetrics } from '../../services/metrics/metrics.js';
 import { createUpstreamObserver } from '../../services/observer/upstream-observer.js';
@@ -43,7 +45,10 @@ export interface SimFleetOptions {
   servers: number;
   /** Access-token lifetime in seconds. */
   ttlS: number;
-  /** Attach the observer as `serve` does (pino at info into a discarding stream, metrics, SSE hub). */
+  /**
+   * Attach the observer and the inspection hub as `serve` does (pino at info into a discarding
+   * stream, metrics, SSE hub; the hub keeps recent inspection messages for `/api/v1/inspect`).
+   */
   observer: boolean;
   /** `heap` (bench/lib/sim-clock.ts) or XState's own `SimulatedClock`. */
   clock: 'heap' | 'xstate';
@@ -200,6 +205,12 @@ export function createSimFleet(options: SimFleetOptions): SimFleet {
         now,
       })
     : null;
+  // As cli/daemon.ts fans inspection events out: the observer, then the inspection hub.
+  const hub = createInspectionHub();
+  const inspectAll = (event: InspectionEvent) => {
+    observer?.inspect(event);
+    hub.inspect(event);
+  };
   let ids = 0;
   const supervisor = createActor(
     supervisorMachine.provide({ actors: { upstream, store: createStoreActor(store, silent) } }),
@@ -215,7 +226,7 @@ export function createSimFleet(options: SimFleetOptions): SimFleet {
         jitterSeed: 0x6d63,
         env: { now, newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}` },
       },
-      ...(observer ? { inspect: observer.inspect } : {}),
+      ...(observer ? { inspect: inspectAll } : {}),
     },
   );
 
