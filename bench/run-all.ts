@@ -35,8 +35,14 @@ if (unknown.length > 0) {
   console.error(`unknown bench: ${unknown.join(', ')} (have ${ALL.join(', ')})`);
   process.exit(2);
 }
+/**
+ * A pause between benches: the one before (the actor-scale run spends 80 s of CPU, and its
+ * garbage collection and page cache settle afterwards) must not slow the start of the next.
+ */
+const SETTLE_MS = 10_000;
 const failed: string[] = [];
-for (const name of names) {
+for (const [index, name] of names.entries()) {
+  if (index > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   console.log(`\n=== bench/${name}.ts ===`);
   const started = performance.now();
   if ((await run(name)) !== 0) failed.push(name);
