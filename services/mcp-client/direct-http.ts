@@ -13,9 +13,7 @@
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
-import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip, createInflate } from 'node:zlib';
 import {
   StreamableHTTPClientTransport,
   StreamableHTTPError,
@@ -31,7 +29,7 @@ import {
   type JSONRPCRequest,
   type JSONRPCResultResponse,
 } from '@modelcontextprotocol/sdk/types.js';
-import { AnswerTooLargeError } from '../oauth/index.js';
+import { AnswerTooLargeError, decodedBody } from '../oauth/index.js';
 import { currentTrace } from './call-context.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
 import { noteAuthAnswer, upstreamHeaders, type UpstreamFetchOptions } from './upstream-fetch.js';
@@ -295,7 +293,7 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
     onText: (text: string) => void,
     limit = this.upstream.maxBodyBytes,
   ): Promise<void> {
-    const body = decoded(response);
+    const body = decodedBody(response);
     const decoder = new StringDecoder('utf8');
     return new Promise((resolve, reject) => {
       let seen = 0;
@@ -358,13 +356,4 @@ function isPlainResultResponse(value: unknown): value is JSONRPCResultResponse {
     result !== null &&
     !Array.isArray(result)
   );
-}
-
-/** The body with its `Content-Encoding` (gzip, deflate) undone. */
-function decoded(response: IncomingMessage): Readable {
-  const encoding = response.headers['content-encoding'];
-  if (encoding !== 'gzip' && encoding !== 'deflate') return response;
-  const inflate = encoding === 'gzip' ? createGunzip() : createInflate();
-  response.on('error', (error) => inflate.destroy(error));
-  return response.pipe(inflate);
 }

@@ -3,6 +3,9 @@
  * cut off past the limit, so a hostile or broken server (an upstream MCP server, an authorization
  * server) cannot make the proxy hold and parse an answer of any size. JSON and SSE alike.
  */
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 
 /** Thrown into the body stream of an answer that went past the limit. */
 export class AnswerTooLargeError extends Error {
@@ -89,4 +92,23 @@ export async function readBody(response: Response, limitBytes: number): Promise<
     return { error };
   }
   return { bytes: Buffer.concat(chunks) };
+}
+
+/**
+ * The body of a `node:http` answer with its `Content-Encoding` undone, as `fetch` does (gzip,
+ * x-gzip, deflate, br); any other encoding is handed on as it came.
+ */
+export function decodedBody(response: IncomingMessage): Readable {
+  const encoding = response.headers['content-encoding']?.trim().toLowerCase();
+  const inflate =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? createGunzip()
+      : encoding === 'deflate'
+        ? createInflate()
+        : encoding === 'br'
+          ? createBrotliDecompress()
+          : null;
+  if (inflate === null) return response;
+  response.on('error', (error) => inflate.destroy(error));
+  return response.pipe(inflate);
 }

@@ -9,9 +9,7 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { Readable } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import type { ReadBody } from './body-cap.js';
+import { decodedBody, type ReadBody } from './body-cap.js';
 
 /** A request the direct path sends as `fetch` would. */
 export interface DirectRequest {
@@ -125,7 +123,7 @@ export function sendDirect(
         if (Number(response.headers['content-length'] ?? Number.NaN) > limitBytes) {
           return fail(TOO_LARGE);
         }
-        const stream = decoded(response);
+        const stream = decodedBody(response);
         stream.on('data', (chunk: Buffer) => {
           seen += chunk.byteLength;
           if (seen > limitBytes) fail(TOO_LARGE);
@@ -193,20 +191,4 @@ function headersOfAnswer(raw: string[]): Headers {
   const headers = new Headers();
   for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
   return headers;
-}
-
-/** The body with its `Content-Encoding` undone, as fetch does (gzip, deflate, br). */
-function decoded(response: IncomingMessage): Readable {
-  const encoding = response.headers['content-encoding']?.trim().toLowerCase();
-  const inflate =
-    encoding === 'gzip' || encoding === 'x-gzip'
-      ? createGunzip()
-      : encoding === 'deflate'
-        ? createInflate()
-        : encoding === 'br'
-          ? createBrotliDecompress()
-          : null;
-  if (inflate === null) return response;
-  response.on('error', (error) => inflate.destroy(error));
-  return response.pipe(inflate);
 }

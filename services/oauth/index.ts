@@ -2,7 +2,7 @@
  * @module OAuth for upstream servers on the SDK's `client/auth.js`: the login and refresh actors,
  * the standalone login flow for the CLI, and the one failure classifier.
  */
-export { AnswerTooLargeError, capBody } from './body-cap.js';
+export { AnswerTooLargeError, capBody, decodedBody } from './body-cap.js';
 export { classifyOAuthFailure } from './classify.js';
 export { createLoginActor } from './login-actor.js';
 export type { LoginActorDeps } from './login-actor.js';
