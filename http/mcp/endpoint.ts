@@ -11,6 +11,7 @@ import { MAX_MCP_BODY_BYTES, type AppDeps } from '../deps.js';
 import { listUpstreams } from '../upstreams.js';
 import type { CallDeps } from './call-tool.js';
 import { answerToolCall, cancellations, directHeaders, directToolCall } from './direct-call.js';
+import { jsonBody } from './json-body.js';
 import { createMcpServer } from './mcp-server.js';
 import { McpSessions, type McpSession } from './sessions.js';
 import { ToolCatalog } from './tool-catalog.js';
@@ -106,7 +107,7 @@ async function post(
 ): Promise<Response> {
   let body: unknown;
   try {
-    body = await c.req.json();
+    body = await jsonBody(c);
   } catch {
     return rpcError(c, 400, -32700, 'Parse error: Invalid JSON');
   }
