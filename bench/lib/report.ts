@@ -108,13 +108,14 @@ const INTRO = `# Benchmarks
 Figures of the benchmarks in \`bench/\`, written by the benchmarks themselves (do not edit by
 hand: the figures come from \`bench/results/*.json\`, the analysis from \`bench/findings.md\`).
 Run all of them with \`npm run bench\`, or one alone with \`npx tsx bench/<name>.ts\`; each run
-updates its own section below and the summary. Benchmarks are never part of
-\`npm test\`: tests assert behaviour, these files hold the timings.
+updates its own section below and the summary (\`--no-save\` prints a trial run and writes
+nothing). Benchmarks are never part of \`npm test\`: tests assert behaviour, these files hold
+the timings.
 
 The machine is shared: other engineers run test suites on it while benchmarks run, so each
-section states the load average it saw. Comparisons (proxy vs direct vs mcp-hub) interleave
-their runs in one session so that background load hits every contender alike; repeated runs
-are reported as a median with the spread (min–max) across runs.
+section states the load average it saw. Comparisons (proxy vs direct vs mcp-hub vs a byte
+forwarder) interleave their runs in one session so that background load hits every contender
+alike; repeated runs are reported as a median with the spread (min–max) across runs.
 `;
 
 /** Renders the whole document from the saved results. */
