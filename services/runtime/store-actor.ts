@@ -24,7 +24,10 @@ export function createStoreActor(store: TokenStore, logger: Logger) {
     /** The tail of each server key's operations (the key is gone once they are done). */
     const queues = new Map<string, Promise<void>>();
     const enqueue = (serverKey: string, task: () => Promise<void> | void) => {
-      const tail = (queues.get(serverKey) ?? Promise.resolve()).then(task);
+      // A task that throws must not stop the ones queued after it (nor go unhandled).
+      const tail = (queues.get(serverKey) ?? Promise.resolve())
+        .then(task)
+        .catch((error: unknown) => logger.error({ err: error }, 'Token store operation failed'));
       queues.set(serverKey, tail);
       void tail.then(() => {
         if (queues.get(serverKey) === tail) queues.delete(serverKey);
