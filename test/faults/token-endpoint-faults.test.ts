@@ -30,14 +30,13 @@ import {
 import { call, connectMcp, textOf } from './support/mcp-client.js';
 import {
   attemptStarts,
-  describeRefreshes,
+  expectHonestAndSpaced as auditRefreshes,
   issuedToken,
   linesFor,
   refreshRequests,
   SLACK,
-  spacedBy,
-  spacing,
 } from './support/refresh-audit.js';
+import { expectDegraded, expectRecovered } from './support/view-expectations.js';
 
 const TTL_S = 15;
 /** The default `refresh.min_interval_s` (the config below does not set it). */
@@ -235,41 +234,10 @@ function outcome(name: string): Record<string, any> {
   return observed.get(name)!;
 }
 
-/**
- * The audit every scenario passes: "succeeded" logged once per answer that carried a token, and
- * never two attempts closer than the minimum interval, seen from both sides.
- */
+/** The audit every scenario passes (support/refresh-audit.ts), on this run's logs. */
 function expectHonestAndSpaced(name: string, options: { allReachAs?: boolean } = {}) {
-  const lines = proxy.logLines();
-  const requests = refreshRequests(logOf(name));
-  const summary = `${name} refreshes:\n${describeRefreshes(logOf(name))}`;
-  const succeeded = linesFor(lines, name, 'OAuth token refresh succeeded');
-  expect(succeeded.length, summary).toBe(requests.filter(issuedToken).length);
-  if (options.allReachAs !== false) {
-    const failed = linesFor(lines, name, 'OAuth token refresh failed');
-    expect(failed.length, summary).toBe(requests.filter((e) => !issuedToken(e)).length);
-  }
-  const spaced = spacing(logOf(name), lines, name);
-  expect(spacedBy(spaced, MIN_INTERVAL_MS), `${summary}\n${JSON.stringify(spaced)}`).toBe(true);
-}
-
-function expectDegraded(view: ServerView, error: RegExp) {
-  expect(view.state).toMatch(/^degraded\./);
-  expect(view.oauth_status).toBe('retrying');
-  expect(view.health).toMatchObject({
-    level: 'degraded',
-    summary: 'Token refresh pending',
-    action: 'view_logs',
-  });
-  expect(view.health.detail).toMatch(error);
-  expect(view.oauth?.last_error).toMatch(error);
-}
-
-function expectRecovered(view: ServerView) {
-  expect(view.state).toBe('authenticated.refreshScheduled');
-  expect(view.health.level).toBe('healthy');
-  expect(view.oauth?.retry_count).toBe(0);
-  expect(view.oauth?.last_error).toBeNull();
+  const sides = { lines: proxy.logLines(), log: logOf(name), minIntervalMs: MIN_INTERVAL_MS };
+  auditRefreshes(name, sides, options);
 }
 
 describe('token endpoint faults (real serve process, OAuth test servers)', () => {

@@ -4,6 +4,7 @@
  * log lines (what it claimed). Used to prove "at most one attempt per min_interval" and "never
  * logs succeeded for a failure".
  */
+import { expect } from 'vitest';
 import type { RequestLogEntry } from '../../oauthserver/index.js';
 
 /**
@@ -132,4 +133,27 @@ export function describeRefreshes(log: RequestLogEntry[]): string {
         `${e.at} ${e.status}${e.injected ? ` (${e.injected})` : ''}${e.error ? ` ${e.error}` : ''}`,
     )
     .join('\n');
+}
+
+/**
+ * The audit every fault scenario passes: "succeeded" logged once per answer that carried a
+ * token (and, when every attempt reached the AS, "failed" once per other answer), and never two
+ * attempts closer than `minIntervalMs`, seen from both sides.
+ */
+export function expectHonestAndSpaced(
+  server: string,
+  sides: { lines: LogLine[]; log: RequestLogEntry[]; minIntervalMs: number },
+  options: { allReachAs?: boolean } = {},
+): void {
+  const { lines, log } = sides;
+  const requests = refreshRequests(log);
+  const summary = `${server} refreshes:\n${describeRefreshes(log)}`;
+  const succeeded = linesFor(lines, server, 'OAuth token refresh succeeded');
+  expect(succeeded.length, summary).toBe(requests.filter(issuedToken).length);
+  if (options.allReachAs !== false) {
+    const failed = linesFor(lines, server, 'OAuth token refresh failed');
+    expect(failed.length, summary).toBe(requests.filter((e) => !issuedToken(e)).length);
+  }
+  const spaced = spacing(log, lines, server);
+  expect(spacedBy(spaced, sides.minIntervalMs), `${summary}\n${JSON.stringify(spaced)}`).toBe(true);
 }
