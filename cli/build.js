@@ -120,9 +120,12 @@ async function bundleInto(build, root, dir, started) {
     banner: { js: REQUIRE_BANNER },
     metafile: true,
     logLevel: 'silent',
-    plugins: [projectMetaUrl],
+    plugins: [projectMetaUrl, englishZodOnly],
   });
-  const sources = Object.keys(result.metafile.inputs).map((input) => join(root, input));
+  // Inputs of a plugin's own namespace (`namespace:path`) are no files to watch.
+  const sources = Object.keys(result.metafile.inputs)
+    .filter((input) => !/^[a-z-]+:/.test(input))
+    .map((input) => join(root, input));
   const extra = [join(root, 'package.json'), join(root, 'tsconfig.json'), SELF];
   const inputs = await Promise.all([...sources, ...extra].map((path) => inputEntry(path, started)));
   await writeFile(join(dir, 'inputs.json'), JSON.stringify(inputs));
@@ -149,6 +152,26 @@ const projectMetaUrl = {
         loader: 'ts',
       };
     });
+  },
+};
+
+/**
+ * zod's error messages in the ≈ 60 languages other than English: zod puts every locale in the
+ * bundle (its `z.locales` namespace), ≈ 300 KB that each start of every command parsed, and
+ * mcpproxy never switches zod's language. Each such locale becomes an empty one.
+ */
+const englishZodOnly = {
+  name: 'english-zod-only',
+  setup(builder) {
+    builder.onResolve({ filter: /^\.\/[a-z]{2,3}(-[A-Za-z]+)?\.js$/ }, ({ path, importer }) => {
+      if (!/[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/.test(importer)) return undefined;
+      if (path === './en.js') return undefined;
+      return { path, namespace: 'zod-locale-unused' };
+    });
+    builder.onLoad({ filter: /.*/, namespace: 'zod-locale-unused' }, () => ({
+      contents: 'export default function unusedLocale() { return {}; }',
+      loader: 'js',
+    }));
   },
 };
 

@@ -80,6 +80,15 @@ describe('the compiled CLI (cli/build.js)', () => {
     for (const entry of entries) expect(await output(entry)).toMatch(/^one /);
   });
 
+  it('builds mcpproxy itself: a failed build would leave every command on the slow tsx path', async () => {
+    // bin.js falls back to tsx silently, so only this shows that the real build (its plugins
+    // included) still works.
+    const entry = await compiledEntry();
+    expect(entry).toMatch(
+      /^file:.*[\\/]node_modules[\\/]\.cache[\\/]mcpproxy[\\/]build-[^/\\]+[\\/]main\.js$/,
+    );
+  }, 60_000);
+
   it('fails on a source that does not compile', async () => {
     const root = await project('one');
     await writeFile(join(root, 'cli', 'word.ts'), 'export const word: string = ;\n');
