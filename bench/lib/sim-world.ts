@@ -25,7 +25,6 @@ import type {
   RefreshInput,
   RefreshOutput,
   UpstreamContext,
-  UpstreamEntry,
   UpstreamSession,
 } from '../../machines/upstream/upstream.types.js';
 import { EventHub, type ProxyEvent } from '../../services/events/proxy-events.js';
@@ -34,6 +33,7 @@ import { createLogger } from '../../services/logger/index.js';
 import { createMetrics } from '../../services/metrics/metrics.js';
 import { createUpstreamObserver } from '../../services/observer/upstream-observer.js';
 import { createStoreActor } from '../../services/runtime/store-actor.js';
+import { oauthEntry } from '../../test/helpers/machine-harness.js';
 import { HeapClock } from './sim-clock.js';
 import { MemoryTokenStore } from './memory-store.js';
 import { seededRandom } from './stats.js';
@@ -86,27 +86,6 @@ function xstateClock(): DrivenClock {
   });
 }
 
-function entryOf(name: string): UpstreamEntry {
-  return {
-    name,
-    protocol: 'http',
-    url: `https://${name}.example/mcp`,
-    command: null,
-    args: [],
-    env: {},
-    cwd: null,
-    headers: {},
-    enabled: true,
-    oauth: {
-      client_id: null,
-      client_secret: null,
-      scopes: [],
-      redirect_uri: null,
-      extra_params: {},
-    },
-  };
-}
-
 const TOOLS = [{ name: 'echo', inputSchema: { type: 'object' } }];
 
 const fakeSession = (): UpstreamSession => ({
@@ -152,7 +131,7 @@ export function createSimFleet(options: SimFleetOptions): SimFleet {
   const ttlMs = options.ttlS * 1000;
   const names = Array.from({ length: options.servers }, (_, i) => `s${String(i).padStart(4, '0')}`);
   const specs: ServerSpec[] = names.map((name) => ({
-    entry: entryOf(name),
+    entry: oauthEntry(name),
     serverKey: `${name}_0123456789abcdef`,
   }));
   let counter = 0;
