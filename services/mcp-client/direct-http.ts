@@ -5,10 +5,12 @@
  * read and parsed from the Node stream (no web `Request`/`Response`, `TextDecoderStream` or
  * `EventSourceParserStream` per message). The `Mcp-Session-Id` an answer carries becomes the
  * session's, as with the SDK transport. Headers, the bearer token, 401/403 reporting and the
- * answer size bound are the upstream fetch's (upstream-fetch.ts). The GET event stream is opened
- * the same way once the initialized notification is accepted, as the SDK transport does.
- * Everything else — batches, DELETE, redirects, resuming an SSE answer and reconnecting the event
- * stream after a drop — stays with the SDK transport this class extends.
+ * answer size bound are the upstream fetch's (upstream-fetch.ts). Every GET event stream — the
+ * one opened once the initialized notification is accepted, its reconnections, and the resumption
+ * of a request's SSE answer — is opened the same way (it replaces the SDK transport's
+ * `_startOrAuthSse`) and followed by event-stream.ts, on the SDK transport's reconnection
+ * schedule. Everything else — batches, DELETE, redirects — stays with the SDK transport this class
+ * extends.
  */
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import type { ClientRequest, IncomingMessage } from 'node:http';
@@ -31,6 +33,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { AnswerTooLargeError, decodedBody } from '../oauth/index.js';
 import { currentTrace } from './call-context.js';
+import { followEventStream, type EventStreamOptions } from './event-stream.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
 import { noteAuthAnswer, upstreamHeaders, type UpstreamFetchOptions } from './upstream-fetch.js';
 
@@ -50,9 +53,13 @@ interface SdkTransportState {
   _sessionId?: string;
   _serverRetryMs?: number;
   _abortController?: AbortController;
-  _startOrAuthSse(options: { resumptionToken?: string }): Promise<void>;
-  _scheduleReconnection(options: { resumptionToken?: string }, attempt: number): void;
+  _startOrAuthSse(options: EventStreamOptions): Promise<void>;
+  _scheduleReconnection(options: EventStreamOptions, attempt: number): void;
 }
+
+/** The SDK transport's own GET opener (fetch and web streams), kept for redirects. */
+const sdkStartOrAuthSse = (StreamableHTTPClientTransport.prototype as unknown as SdkTransportState)
+  ._startOrAuthSse;
 
 /**
  * How long an idle kept-alive socket to the upstream is kept. Node's agent honours a server's
@@ -80,6 +87,8 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
       url.protocol === 'https:'
         ? new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS })
         : new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS });
+    // The SDK transport opens every GET stream (first, reconnected, resumed) through this method.
+    this.sdk._startOrAuthSse = (options) => this.startEventStream(options);
   }
 
   override async send(
@@ -161,46 +170,54 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
 
   /** Opens the GET event stream as the SDK transport does after `notifications/initialized`. */
   private openEventStream(): void {
-    this.getEvents().catch((error: unknown) => this.onerror?.(error as Error));
+    // A failure is reported (once) by startEventStream itself.
+    this.startEventStream({}).catch(() => undefined);
   }
 
   /**
-   * GETs the event stream and follows it. A redirect is left to the SDK transport; 405 means the
-   * server offers no stream; other errors fail with their status, as the SDK transport's do.
+   * The SDK transport's `_startOrAuthSse` over node:http: GETs the event stream (from the
+   * resumption token if given) and follows it. A redirect is left to the SDK transport; 405 means
+   * the server offers no stream; other failures are reported and rejected, as the SDK's are.
    */
-  private async getEvents(): Promise<void> {
+  private async startEventStream(options: EventStreamOptions): Promise<void> {
+    const closed = () => this.sdk._abortController?.signal.aborted === true;
+    if (closed()) return;
     const token = this.upstream.accessToken();
-    const headers = this.headersOf([['accept', 'text/event-stream']], token);
-    const response = await this.request('GET', null, headers);
+    const own: Array<[string, string]> = [
+      ['accept', 'text/event-stream'],
+      ['accept-encoding', 'gzip, deflate'],
+    ];
+    if (options.resumptionToken) own.push(['last-event-id', options.resumptionToken]);
+    let response: IncomingMessage;
+    try {
+      response = await this.request('GET', null, this.headersOf(own, token));
+    } catch (error) {
+      if (closed()) return; // close() destroyed the request
+      this.onerror?.(error as Error);
+      throw error;
+    }
     const status = response.statusCode ?? 0;
     if (status >= 300 && status < 400) {
       response.resume();
-      return this.sdk._startOrAuthSse({ resumptionToken: undefined });
+      return sdkStartOrAuthSse.call(this, options);
     }
     if (status < 200 || status >= 300) {
       response.resume();
       this.noteAuth(response, token);
       if (status === 405) return;
-      throw new StreamableHTTPError(status, `Failed to open SSE stream: ${response.statusMessage}`);
+      const error = new StreamableHTTPError(
+        status,
+        `Failed to open SSE stream: ${response.statusMessage}`,
+      );
+      this.onerror?.(error);
+      throw error;
     }
-    let lastEventId: string | undefined;
-    const parser = new SseParser(
-      (event) => {
-        if (event.id) lastEventId = event.id;
-        this.deliver(event);
-      },
-      (ms) => void (this.sdk._serverRetryMs = ms),
-    );
-    const reconnect = () => {
-      // As the SDK transport: the stream is reopened (from the last event id) unless closed.
-      if (this.sdk._abortController?.signal.aborted !== false) return;
-      this.sdk._scheduleReconnection({ resumptionToken: lastEventId }, 0);
-    };
-    const follow = (text: string) => parser.push(text);
-    this.read(response, follow, Number.POSITIVE_INFINITY).then(reconnect, (error: unknown) => {
-      if (this.sdk._abortController?.signal.aborted === false)
-        this.onerror?.(new Error(`SSE stream disconnected: ${String(error)}`));
-      reconnect();
+    followEventStream((onText) => this.read(response, onText, Number.POSITIVE_INFINITY), options, {
+      onmessage: (message) => this.onmessage?.(message),
+      onerror: (error) => this.onerror?.(error),
+      onretry: (ms) => void (this.sdk._serverRetryMs = ms),
+      isOpen: () => this.sdk._abortController?.signal.aborted === false,
+      reconnect: (next) => this.sdk._scheduleReconnection(next, 0),
     });
   }
 

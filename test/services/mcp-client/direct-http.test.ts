@@ -1,8 +1,10 @@
 /**
  * @module The upstream transport's direct path (requests POSTed over node:http, answers parsed
  * from the Node stream) against a scripted Streamable HTTP server: the handshake and the GET event
- * stream off the fetch (a dropped stream is reopened by the SDK transport), headers and bearer token, SSE answers with messages before the result, gzip, the size bound, an answer cut short, resuming
- * an answer that gave event ids, and a same-origin redirect (left to the SDK transport).
+ * stream off the fetch (a dropped stream is reopened on the SDK transport's schedule), headers and
+ * bearer token, SSE answers with messages before the result, gzip, the size bound, an answer cut
+ * short, resuming an answer that gave event ids, and a same-origin redirect (left to the SDK
+ * transport).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -159,7 +161,7 @@ describe('the direct path of the Streamable HTTP transport', () => {
     expect(callSockets.at(-1)).not.toBe(afterFirst);
   });
 
-  it('delivers what the GET stream pushes, and has the SDK transport reopen it from the last event id when it ends', async () => {
+  it('delivers what the GET stream pushes, and reopens it from the last event id when it ends', async () => {
     const url = await start(
       () => undefined,
       (_rpc, res, req) => {
@@ -241,7 +243,7 @@ describe('the direct path of the Streamable HTTP transport', () => {
     );
   });
 
-  it('resumes an answer that gave event ids through the SDK transport (GET with Last-Event-ID)', async () => {
+  it('resumes an answer that gave event ids (GET with Last-Event-ID)', async () => {
     let pending: Rpc['id'];
     const url = await start((rpc, res, req) => {
       if (req.method === 'GET') {
