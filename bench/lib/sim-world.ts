@@ -12,7 +12,6 @@ import {
   SimulatedClock,
   type AnyActorRef,
   type EventObject,
-  type InspectionEvent,
 } from 'xstate';
 import { supervisorMachine } from '../../machines/supervisor/supervisor.machine.js';
 import type { ServerSpec } from '../../machines/supervisor/supervisor.types.js';
@@ -184,12 +183,6 @@ export function createSimFleet(options: SimFleetOptions): SimFleet {
         now,
       })
     : null;
-  // As cli/daemon.ts fans inspection events out: the observer, then the inspection hub.
-  const hub = createInspectionHub();
-  const inspectAll = (event: InspectionEvent) => {
-    observer?.inspect(event);
-    hub.inspect(event);
-  };
   let ids = 0;
   const supervisor = createActor(
     supervisorMachine.provide({ actors: { upstream, store: createStoreActor(store, silent) } }),
@@ -205,9 +198,14 @@ export function createSimFleet(options: SimFleetOptions): SimFleet {
         jitterSeed: 0x6d63,
         env: { now, newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}` },
       },
-      ...(observer ? { inspect: inspectAll } : {}),
     },
   );
+  // As cli/daemon.ts wires them: the observer follows the upstream actors, the inspection hub
+  // inspects while someone subscribes (nobody does here).
+  if (observer) {
+    observer.watch(supervisor);
+    createInspectionHub().attach(supervisor);
+  }
 
   const children = () =>
     Object.values(

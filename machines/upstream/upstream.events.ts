@@ -30,6 +30,14 @@ export type LoginProgress =
 export type UpstreamEvent =
   UpstreamCommand | StoreAnswer | LoginProgress | SessionEvent | RefresherReport;
 
+/**
+ * Emitted by an upstream actor (`actor.on('refresh.outcome', …)`) with the event that ended a
+ * refresh attempt — `refresh.done`, `refresh.failed`, or the `token.persist_failed` of its commit —
+ * just before the snapshot that event produced reaches the actor's subscribers. The observer
+ * (services/observer) writes the refresh log lines and metrics from the pair.
+ */
+export type UpstreamEmitted = { type: 'refresh.outcome'; event: UpstreamEvent };
+
 /** Why a record is written: CAS on refresh, plain put on login/registration. */
 export type IssueKind = 'refresh' | 'login' | 'registration';
 

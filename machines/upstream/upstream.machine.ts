@@ -178,16 +178,16 @@ export const upstreamMachine = upstreamSetup.createMachine({
               {
                 guard: { type: 'wasAdopted', params: ({ event }) => ({ output: event.output }) },
                 target: 'handshake',
-                actions: {
-                  type: 'adoptRecord',
-                  params: ({ event }) => ({ record: event.output.record }),
-                },
+                actions: [
+                  { type: 'adoptRecord', params: ({ event }) => ({ record: event.output.record }) },
+                  'reportOutcome',
+                ],
               },
               {
-                actions: {
-                  type: 'issueRefreshed',
-                  params: ({ event }) => ({ output: event.output }),
-                },
+                actions: [
+                  { type: 'issueRefreshed', params: ({ event }) => ({ output: event.output }) },
+                  'reportOutcome',
+                ],
               },
             ],
             'refresh.failed': [
@@ -198,7 +198,10 @@ export const upstreamMachine = upstreamSetup.createMachine({
               },
               {
                 target: '#upstream.retrying',
-                actions: { type: 'recordFailure', params: ({ event }) => ({ error: event.error }) },
+                actions: [
+                  { type: 'recordFailure', params: ({ event }) => ({ error: event.error }) },
+                  'reportOutcome',
+                ],
               },
             ],
             'token.persisted': {

@@ -5,6 +5,7 @@
  */
 import {
   assign,
+  emit,
   enqueueActions,
   type EventObject,
   fromCallback,
@@ -18,7 +19,7 @@ import {
 import { refresherLogic, type RefresherCommand } from './refresher.js';
 import type { TokenRecord } from './token-record.js';
 import { accessExpired, refreshTokenExpired } from './timing.js';
-import type { UpstreamEvent, UpstreamToParent } from './upstream.events.js';
+import type { UpstreamEmitted, UpstreamEvent, UpstreamToParent } from './upstream.events.js';
 import {
   accessTokenExpiryMs,
   afterFailure,
@@ -63,6 +64,7 @@ export const upstreamSetup = setup({
     context: {} as UpstreamContext,
     events: {} as UpstreamEvent,
     input: {} as UpstreamInput,
+    emitted: {} as UpstreamEmitted,
   },
   actors: {
     connect: notProvided<ConnectOutput, ConnectInput>('connect'),
@@ -128,6 +130,8 @@ export const upstreamSetup = setup({
       loggedOutElsewhere(params.record, context.record),
   },
   actions: {
+    /** On every transition of `refresh.done`, `refresh.failed` and a refresh's `token.persist_failed`. */
+    reportOutcome: emit(({ event }) => ({ type: 'refresh.outcome' as const, event })),
     stopSession: enqueueActions(({ enqueue }) => {
       enqueue.stopChild('session');
       enqueue.assign({ session: null, tools: [] });

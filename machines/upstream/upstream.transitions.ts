@@ -49,6 +49,7 @@ export function adoptedLogoutTransition() {
         }),
       },
       { type: 'park' as const, params: { reason: LOGGED_OUT_ELSEWHERE } },
+      'reportOutcome' as const,
     ],
   };
 }
@@ -93,6 +94,7 @@ export function deadGrantActions() {
         reason: `Refresh token rejected (${failureOf(event.error).message}) - login required`,
       }),
     },
+    'reportOutcome' as const,
   ];
 }
 
@@ -115,6 +117,7 @@ export function persistFailed(failureTarget: string, successTarget: string) {
           }),
         },
         { type: 'park' as const, params: { reason: LOGGED_OUT_ELSEWHERE } },
+        'reportOutcome' as const,
       ],
     },
     {
@@ -125,21 +128,27 @@ export function persistFailed(failureTarget: string, successTarget: string) {
         }),
       },
       target: successTarget,
-      actions: {
-        type: 'adoptRecord' as const,
-        params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({
-          record: event.current,
-        }),
-      },
+      actions: [
+        {
+          type: 'adoptRecord' as const,
+          params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({
+            record: event.current,
+          }),
+        },
+        'reportOutcome' as const,
+      ],
     },
     {
       target: failureTarget,
-      actions: {
-        type: 'recordFailure' as const,
-        params: ({ event }: { event: { error: string } }) => ({
-          error: { result: 'failed_other', message: `Token store unavailable: ${event.error}` },
-        }),
-      },
+      actions: [
+        {
+          type: 'recordFailure' as const,
+          params: ({ event }: { event: { error: string } }) => ({
+            error: { result: 'failed_other', message: `Token store unavailable: ${event.error}` },
+          }),
+        },
+        'reportOutcome' as const,
+      ],
     },
   ];
 }
@@ -158,18 +167,26 @@ export function refreshingState(successTarget: string, transientTarget: string) 
             params: ({ event }: { event: { output: RefreshOutput } }) => ({ output: event.output }),
           },
           target: successTarget,
-          actions: {
-            type: 'adoptRecord' as const,
-            params: ({ event }: { event: { output: RefreshOutput } }) => ({
-              record: event.output.record,
-            }),
-          },
+          actions: [
+            {
+              type: 'adoptRecord' as const,
+              params: ({ event }: { event: { output: RefreshOutput } }) => ({
+                record: event.output.record,
+              }),
+            },
+            'reportOutcome' as const,
+          ],
         },
         {
-          actions: {
-            type: 'issueRefreshed' as const,
-            params: ({ event }: { event: { output: RefreshOutput } }) => ({ output: event.output }),
-          },
+          actions: [
+            {
+              type: 'issueRefreshed' as const,
+              params: ({ event }: { event: { output: RefreshOutput } }) => ({
+                output: event.output,
+              }),
+            },
+            'reportOutcome' as const,
+          ],
         },
       ],
       'refresh.failed': [
@@ -184,23 +201,29 @@ export function refreshingState(successTarget: string, transientTarget: string) 
         {
           guard: 'refreshTokenExpired' as const,
           target: '#upstream.loginRequired',
-          actions: refreshExpiredActions(),
+          actions: [refreshExpiredActions(), 'reportOutcome' as const],
         },
         {
           guard: 'accessExpiredNow' as const,
           target: '#upstream.retrying',
-          actions: {
-            type: 'recordFailure' as const,
-            params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }),
-          },
+          actions: [
+            {
+              type: 'recordFailure' as const,
+              params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }),
+            },
+            'reportOutcome' as const,
+          ],
         },
         {
           target: transientTarget,
           reenter: true,
-          actions: {
-            type: 'recordFailure' as const,
-            params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }),
-          },
+          actions: [
+            {
+              type: 'recordFailure' as const,
+              params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }),
+            },
+            'reportOutcome' as const,
+          ],
         },
       ],
       'upstream.unauthorized': {},

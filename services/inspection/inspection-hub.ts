@@ -1,12 +1,15 @@
 /**
- * @module The inspection hub: plugged into the supervisor's `inspect` option, it turns every
- * inspection event of every actor into a JSON-safe, sanitised message, fans it out to
- * subscribers (the `/api/v1/inspect` SSE streams), and remembers the latest snapshot of each live
- * actor and the recent messages for late subscribers. Sanitising is done when a message is read:
- * with nobody subscribed (the usual case) an event costs a reference, not a deep copy of the
- * actor's context (for the supervisor, of every server).
+ * @module The inspection hub: it turns every inspection event of every actor into a JSON-safe,
+ * sanitised message, fans it out to subscribers (the `/api/v1/inspect` SSE streams), and
+ * remembers the latest snapshot of each live actor and the recent messages for late subscribers.
+ * `attach(supervisor)` (what serve does) inspects the actor system only while someone subscribes:
+ * with no inspector at all XState builds no inspection event, and the recent messages are those
+ * since the first of the present subscribers came; a subscriber still starts from every live
+ * actor's current snapshot, read from the actors. Fed through `inspect` instead (an actor's
+ * `inspect` option), it sees everything from the start. Sanitising is done when a message is
+ * read: an event nobody reads costs a reference, not a deep copy of the actor's context.
  */
-import type { ActorRefLike, InspectionEvent } from 'xstate';
+import type { ActorRefLike, AnyActorRef, InspectionEvent, Subscription } from 'xstate';
 import type { ActorMessage, InspectionMessage, InspectedSnapshotJson } from './inspection.types.js';
 import { actorIds, snapshotJson } from './messages.js';
 import { sanitizeEvent } from './sanitize.js';
@@ -28,6 +31,11 @@ export interface InspectionHubOptions {
 export interface InspectionHub {
   /** The inspection observer: pass to `createActor(..., { inspect })`. Never throws. */
   inspect(event: InspectionEvent): void;
+  /**
+   * Inspects `root`'s actor system while there are subscribers (from the first subscribe to the
+   * last unsubscribe); in between, `current()` reads the live actors from `root` down.
+   */
+  attach(root: AnyActorRef): void;
   /** Adds a listener of every new message; returns the function that removes it. */
   subscribe(listener: (message: InspectionMessage) => void): () => void;
   /** One `@xstate.actor` message per live actor, carrying its latest snapshot. */
@@ -70,6 +78,8 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
   const history: Array<() => InspectionMessage> = [];
   let next = 0;
   let kept = 0;
+  let root: AnyActorRef | undefined;
+  let inspecting: Subscription | undefined;
 
   const createdAt = (at = now()) => new Date(at).toISOString();
 
@@ -135,6 +145,29 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
     return t;
   }
 
+  /** A live actor as the hub would track it: announced, with its snapshot as of now. */
+  function present(ref: ActorRefLike, rootId: string): Tracked {
+    const raw = rawSnapshot(ref);
+    return { ref, rootId, announced: true, latest: lazy(() => snapshotJson(raw)) };
+  }
+
+  /** Starts inspecting `root`'s system, tracking its live actors as already announced. */
+  function startInspecting(): void {
+    const rootId = root!.sessionId;
+    for (const ref of liveActors(root!)) actors.set(ref.sessionId, present(ref, rootId));
+    inspecting = root!.system.inspect({ next: (event: InspectionEvent) => hub.inspect(event) });
+  }
+
+  /** Stops inspecting; what was tracked and kept is dropped (it would go stale). */
+  function stopInspecting(): void {
+    inspecting?.unsubscribe();
+    inspecting = undefined;
+    actors.clear();
+    history.length = 0;
+    next = 0;
+    kept = 0;
+  }
+
   function handle(event: InspectionEvent): void {
     const { actorRef, rootId } = event;
     // Only the moment is taken now; the rest of a message is built when someone reads it.
@@ -180,7 +213,7 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
     }
   }
 
-  return {
+  const hub: InspectionHub = {
     inspect(event) {
       try {
         handle(event);
@@ -188,17 +221,47 @@ export function createInspectionHub(options: InspectionHubOptions = {}): Inspect
         // Inspection is best-effort: it must never break the actor system it watches.
       }
     },
+    attach(actor) {
+      root = actor;
+      if (listeners.size > 0) startInspecting();
+    },
     subscribe(listener) {
       listeners.add(listener);
-      return () => void listeners.delete(listener);
+      if (root && !inspecting) startInspecting();
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && inspecting) stopInspecting();
+      };
     },
-    current: () => [...actors.values()].filter((t) => t.announced).map(actorMessage),
+    current: () =>
+      root && !inspecting
+        ? liveActors(root).map((ref) => actorMessage(present(ref, root!.sessionId)))
+        : [...actors.values()].filter((t) => t.announced).map(actorMessage),
     recent: () =>
       Array.from({ length: kept }, (_, i) => history[(next - kept + i + maxEvents) % maxEvents]!()),
     get size() {
       return listeners.size;
     },
   };
+  return hub;
+}
+
+/** `root` and every actor below it that is still active, parents before children. */
+function liveActors(root: AnyActorRef): AnyActorRef[] {
+  const found: AnyActorRef[] = [];
+  const visit = (ref: AnyActorRef) => {
+    const snapshot = rawSnapshot(ref) as { status?: unknown; children?: unknown } | undefined;
+    if (statusOf(snapshot) !== 'active') return;
+    found.push(ref);
+    const children = snapshot?.children;
+    if (children && typeof children === 'object') {
+      for (const child of Object.values(children as Record<string, AnyActorRef | undefined>)) {
+        if (child) visit(child);
+      }
+    }
+  };
+  visit(root);
+  return found;
 }
 
 /** The ids, root and time of a message about `actorRef` (no inner closure per event: cheaper). */

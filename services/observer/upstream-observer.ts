@@ -1,9 +1,12 @@
 /**
- * @module Turns the actors' inspection stream into what users see besides REST: the fixed OAuth
+ * @module Turns the upstream actors' snapshots into what users see besides REST: the fixed OAuth
  * log lines (SPEC §3), the metrics (SPEC §9) and the `/api/v1/events` SSE events (SPEC §5).
- * It reads snapshots; it never keeps its own copy of a server's status.
+ * It subscribes to each upstream actor of the supervisor, and hears from the actor which event
+ * ended a refresh attempt (`refresh.outcome`, emitted just before that event's snapshot). It reads
+ * snapshots; it never keeps its own copy of a server's status. It does not use XState's inspection
+ * stream: with no inspector attached, XState builds no inspection event at all (≈ 28 per refresh).
  */
-import type { AnyEventObject, InspectionEvent } from 'xstate';
+import type { AnyActorRef, AnyEventObject, Subscription } from 'xstate';
 import { type Health, healthOf, oauthStatusOf, statePath } from '../../machines/upstream/health.js';
 import { refreshAt } from '../../machines/upstream/timing.js';
 import type { UpstreamContext } from '../../machines/upstream/upstream.types.js';
@@ -28,9 +31,12 @@ export interface ObserverDeps {
 const HEALTH_VALUE = { healthy: 0, degraded: 1, unhealthy: 2 } as const;
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
-function isUpstream(event: InspectionEvent): boolean {
-  return (event.actorRef as { systemId?: string }).systemId?.startsWith('upstream:') === true;
+function isUpstream(ref: AnyActorRef): boolean {
+  return (ref as { systemId?: string }).systemId?.startsWith('upstream:') === true;
 }
+
+/** The cause of a snapshot that no refresh outcome preceded. */
+const NO_CAUSE: AnyEventObject = { type: '' };
 
 /** What the observer remembers of an actor: its last snapshot and what was derived from it. */
 interface Seen {
@@ -231,17 +237,71 @@ export function createUpstreamObserver(deps: ObserverDeps) {
     metrics.tokenExpiry.remove({ server });
   }
 
+  function observe(id: string, snapshot: unknown, cause: AnyEventObject): void {
+    try {
+      onSnapshot(id, previous.get(id), snapshot as UpstreamSnapshotLike, cause);
+    } catch (error) {
+      logger.error({ err: error }, 'observer failed to process a snapshot');
+    }
+  }
+
+  /** Subscriptions per followed upstream actor (by session id). */
+  const followed = new Map<string, Subscription[]>();
+
+  function follow(ref: AnyActorRef): void {
+    const id = ref.sessionId;
+    if (followed.has(id)) return;
+    let cause = NO_CAUSE;
+    const outcome = ref.on('refresh.outcome', (emitted: { event: AnyEventObject }) => {
+      cause = emitted.event;
+    });
+    // Its present first (an actor spawned earlier may have moved already), then every change.
+    observe(id, ref.getSnapshot(), NO_CAUSE);
+    const snapshots = ref.subscribe({
+      next(snapshot) {
+        const was = cause;
+        cause = NO_CAUSE;
+        observe(id, snapshot, was);
+      },
+      error: () => unfollow(id),
+      complete() {
+        // A stopped actor is forgotten; one that reached its final `stopped` state stays listed.
+        const seen = previous.get(id);
+        unfollow(id);
+        if (seen && seen.top !== 'stopped') forget(id, seen.snapshot.context.entry.name);
+      },
+    });
+    followed.set(id, [outcome, snapshots]);
+  }
+
+  function unfollow(id: string): void {
+    for (const subscription of followed.get(id) ?? []) subscription.unsubscribe();
+    followed.delete(id);
+  }
+
   return {
-    /** The `inspect` callback to pass to `createActor`. */
-    inspect(event: InspectionEvent): void {
-      if (event.type !== '@xstate.snapshot' || !isUpstream(event)) return;
-      const id = event.actorRef.sessionId;
-      const next = event.snapshot as unknown as UpstreamSnapshotLike;
-      try {
-        onSnapshot(id, previous.get(id), next, event.event);
-      } catch (error) {
-        logger.error({ err: error }, 'observer failed to process a snapshot');
-      }
+    /**
+     * Follows every upstream actor `supervisor` has and spawns from now on. Call it before
+     * `supervisor.start()` to see each upstream's first snapshot. Returns the function that
+     * stops following.
+     */
+    watch(supervisor: AnyActorRef): () => void {
+      let known: unknown;
+      const scan = (children: Record<string, AnyActorRef | undefined> | undefined) => {
+        // XState hands on the same `children` object until a child is spawned or stopped.
+        if (!children || children === known) return;
+        known = children;
+        for (const child of Object.values(children)) if (child && isUpstream(child)) follow(child);
+      };
+      scan(supervisor.getSnapshot().children);
+      const subscription = supervisor.subscribe({
+        next: (snapshot) => scan(snapshot.children),
+        error: () => undefined,
+      });
+      return () => {
+        subscription.unsubscribe();
+        for (const id of [...followed.keys()]) unfollow(id);
+      };
     },
     /** Current token expiries for the expiry gauge (read at scrape time). */
     updateTokenExpiry(): void {

@@ -95,9 +95,10 @@ async function daemon(
         jitterSeed: 1,
         env: { now: Date.now, newId: randomUUID },
       },
-      inspect: observer.inspect,
     },
-  ).start();
+  );
+  observer.watch(supervisor);
+  supervisor.start();
   const child = await waitFor(supervisor, (s) => Boolean(s.context.children[entry.name])).then(
     (s) => s.context.children[entry.name] as AnyActorRef,
   );

@@ -1,6 +1,6 @@
 /** @module Tests for the inspection hub: sanitised JSON-safe messages, fan-out, late subscribers. */
 import { describe, expect, it } from 'vitest';
-import { createActor, createMachine, fromPromise, setup, waitFor } from 'xstate';
+import { createActor, createMachine, fromPromise, sendTo, setup, waitFor } from 'xstate';
 import {
   createInspectionHub,
   type ActorMessage,
@@ -202,5 +202,60 @@ describe('inspection hub: the stream', () => {
     expect(actor.getSnapshot().value).toBe('b');
     expect(seen.some((m) => m.type === '@xstate.snapshot')).toBe(true);
     expect(hub.size).toBe(2);
+  });
+});
+
+describe('inspection hub: attached to a running system', () => {
+  const parent = setup({
+    actors: {
+      light: createMachine({
+        initial: 'off',
+        states: { off: { on: { flip: 'on' } }, on: { on: { flip: 'off' } } },
+      }),
+    },
+  }).createMachine({
+    initial: 'running',
+    invoke: { id: 'bulb', src: 'light', systemId: 'bulb' },
+    states: { running: { on: { flip: { actions: sendTo('bulb', { type: 'flip' }) } } } },
+  });
+  const valueOf = (m: ActorMessage) => (m.snapshot as { value?: unknown }).value;
+
+  it('inspects only while subscribed; a subscriber starts from the live actors as they are now', () => {
+    const hub = createInspectionHub();
+    const root = createActor(parent).start();
+    hub.attach(root);
+    root.send({ type: 'flip' }); // nobody subscribed: nothing is inspected or kept
+
+    const seen: InspectionMessage[] = [];
+    const unsubscribe = hub.subscribe((m) => seen.push(m));
+    const bulb = hub.current().find((m) => m.systemId === 'bulb')!;
+    expect(valueOf(bulb)).toBe('on');
+    expect(bulb.parentId).toBe(root.sessionId);
+    expect(hub.current().map((m) => m.actorId)).toEqual([root.sessionId, bulb.actorId]);
+    expect(hub.recent()).toEqual([]);
+
+    root.send({ type: 'flip' });
+    const bulbSnapshots = seen.filter(
+      (m) => m.type === '@xstate.snapshot' && m.systemId === 'bulb',
+    ) as Array<{ snapshot: { value?: unknown } }>;
+    expect(bulbSnapshots.map((m) => m.snapshot.value)).toEqual(['off']);
+    expect(hub.recent().length).toBeGreaterThan(0);
+    // Already listed by current(): the bulb is not announced again.
+    expect(seen.filter((m) => m.type === '@xstate.actor')).toEqual([]);
+
+    unsubscribe();
+    const heard = seen.length;
+    root.send({ type: 'flip' });
+    expect(seen.length).toBe(heard);
+    expect(hub.recent()).toEqual([]); // nothing kept while nobody listens
+    expect(valueOf(hub.current().find((m) => m.systemId === 'bulb')!)).toBe('on');
+
+    const again: InspectionMessage[] = [];
+    const stop = hub.subscribe((m) => again.push(m));
+    root.send({ type: 'flip' });
+    expect(again.some((m) => m.type === '@xstate.snapshot' && m.systemId === 'bulb')).toBe(true);
+    stop();
+    root.stop();
+    expect(hub.current()).toEqual([]);
   });
 });

@@ -84,9 +84,9 @@ export async function startInProcessProxy(options: {
         jitterSeed: 1,
         env: { now: Date.now, newId: randomUUID },
       },
-      inspect: observer.inspect,
     },
   );
+  observer.watch(supervisor);
   supervisor.start();
   const app = createApp({
     supervisor,

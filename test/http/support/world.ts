@@ -98,7 +98,6 @@ export class World {
       supervisorMachine.provide({ actors: { upstream, store: this.storeLogic() } }),
       {
         clock: this.clock,
-        inspect: (event) => this.observer.inspect(event),
         input: {
           servers,
           settings: { threshold: 0.8, minIntervalMs: 10_000 },
@@ -115,6 +114,7 @@ export class World {
 
   /** Starts the supervisor and waits until every enabled server settled. */
   async start(): Promise<this> {
+    this.observer.watch(this.supervisor);
     this.supervisor.start();
     for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
     return this;

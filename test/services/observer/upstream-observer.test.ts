@@ -1,0 +1,70 @@
+/**
+ * @module Tests for the observer's wiring: it follows the supervisor's upstream actors (those
+ * configured later too), pairs each refresh outcome the actor emits with the snapshot it
+ * produced, and forgets a removed server — all without XState's inspection stream.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { plainEntry, spec } from '../../helpers/machine-harness.js';
+import { World } from '../../http/support/world.js';
+
+const turns = async (n = 20) => {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+let world: World | undefined;
+afterEach(() => {
+  world?.stop();
+  world = undefined;
+});
+
+async function stateSeries(w: World) {
+  const metric = await w.metrics.upstreamState.get();
+  return metric.values
+    .filter((v) => v.value === 1)
+    .map((v) => `${v.labels.server}=${v.labels.state}`)
+    .sort();
+}
+
+describe('upstream observer', () => {
+  it('follows servers configured after start and forgets removed ones', async () => {
+    world = await new World().start();
+    expect(await stateSeries(world)).toContain('plain=connected');
+
+    const servers = Object.values(world.supervisor.getSnapshot().context.specs);
+    world.supervisor.send({
+      type: 'config.updated',
+      servers: [...servers.filter((s) => s.entry.name !== 'plain'), spec(plainEntry('later'))],
+    });
+    await turns();
+
+    const series = await stateSeries(world);
+    expect(series).toContain('later=connected');
+    expect(series.some((s) => s.startsWith('plain='))).toBe(false);
+    const health = await world.metrics.upstreamHealth.get();
+    expect(health.values.map((v) => v.labels.server)).not.toContain('plain');
+    expect(health.values.map((v) => v.labels.server)).toContain('later');
+  });
+
+  it('logs and counts a refresh from the outcome the actor emits with its snapshot', async () => {
+    world = await new World().start();
+    world.clock.increment(3600_000 * 0.8 + 1_000); // github's token: refresh at 80 % of 1 h
+    await turns();
+
+    const github = world.log.lines.filter((l) => l.server === 'github').map((l) => l.msg);
+    expect(github).toEqual(
+      expect.arrayContaining([
+        'OAuth token refresh attempt',
+        'OAuth token refresh succeeded',
+        'OAuth token refresh scheduled',
+      ]),
+    );
+    const succeeded = world.log.lines.filter((l) => l.msg === 'OAuth token refresh succeeded');
+    expect(succeeded).toHaveLength(1);
+    expect(succeeded[0]).toMatchObject({ server: 'github', duration_ms: 0 });
+    expect(typeof succeeded[0]!.correlation_id).toBe('string');
+    const total = await world.metrics.refreshTotal.get();
+    expect(total.values).toEqual([
+      expect.objectContaining({ labels: { server: 'github', result: 'success' }, value: 1 }),
+    ]);
+  });
+});
