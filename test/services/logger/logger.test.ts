@@ -1,6 +1,6 @@
 /** @module Tests for `createLogger`: real pino into a memory stream, nothing secret gets out. */
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, isLogLevel } from '../../../services/logger/index.js';
 import type { CreateLoggerOptions } from '../../../services/logger/index.js';
 
@@ -123,5 +123,33 @@ describe('isLogLevel', () => {
     expect(['trace', 'debug', 'info', 'warn', 'error'].every(isLogLevel)).toBe(true);
     expect(isLogLevel('fatal')).toBe(false);
     expect(isLogLevel(3)).toBe(false);
+  });
+});
+
+describe('createLogger: time', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('stamps each line with the RFC 3339 time it was written, to the millisecond', async () => {
+    const { logger, text, flush } = capture();
+    const now = vi.spyOn(Date, 'now');
+    for (const ms of [Date.UTC(2026, 10, 26, 7, 0, 0, 1), Date.UTC(2026, 10, 26, 7, 0, 0, 1)]) {
+      now.mockReturnValueOnce(ms);
+      logger.info('same millisecond');
+    }
+    now.mockReturnValueOnce(Date.UTC(2026, 10, 26, 7, 0, 0, 2));
+    logger.info('next millisecond');
+    now.mockReturnValueOnce(Date.UTC(2027, 0, 1));
+    logger.info('next year');
+    await flush();
+    const times = text()
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { time: string }).time);
+    expect(times).toEqual([
+      '2026-11-26T07:00:00.001Z',
+      '2026-11-26T07:00:00.001Z',
+      '2026-11-26T07:00:00.002Z',
+      '2027-01-01T00:00:00.000Z',
+    ]);
   });
 });
