@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AnswerTooLargeError } from '../../../services/oauth/index.js';
 import { DirectHttpTransport } from '../../../services/mcp-client/direct-http.js';
 import { createUpstreamFetch } from '../../../services/mcp-client/upstream-fetch.js';
+import { recordingTransport } from './recording-transport.js';
 
 type Rpc = { id?: number | string; method?: string; params?: { name?: string } };
 type Script = (rpc: Rpc, res: ServerResponse, req: IncomingMessage) => void;
@@ -108,16 +109,8 @@ describe('the direct path of the Streamable HTTP transport', () => {
       onAuthAnswer: () => undefined,
       maxBodyBytes: 1024 * 1024,
     };
-    const fetchFn = createUpstreamFetch(upstream);
     client = new Client({ name: 'test', version: '1' });
-    const transport = new DirectHttpTransport(
-      url,
-      (target, init) => {
-        fetched.push(init?.method ?? 'GET');
-        return fetchFn(target, init);
-      },
-      upstream,
-    );
+    const transport = recordingTransport(url, upstream, fetched);
     await client.connect(transport);
     expect(transport.sessionId).toBe('s-1');
     await vi.waitFor(() => expect(seen.map((s) => s.method)).toContain('GET'));

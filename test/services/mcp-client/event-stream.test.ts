@@ -20,11 +20,8 @@ import {
   type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DirectHttpTransport } from '../../../services/mcp-client/direct-http.js';
-import {
-  createUpstreamFetch,
-  type AuthAnswer,
-} from '../../../services/mcp-client/upstream-fetch.js';
+import type { AuthAnswer } from '../../../services/mcp-client/upstream-fetch.js';
+import { recordingTransport } from './recording-transport.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -139,15 +136,7 @@ async function open(url: URL) {
     onAuthAnswer: (answer: AuthAnswer) => void auth.push(answer),
     maxBodyBytes: 1024 * 1024,
   };
-  const fetchFn = createUpstreamFetch(upstream);
-  const transport = new DirectHttpTransport(
-    url,
-    (target, init) => {
-      fetched.push(init?.method ?? 'GET');
-      return fetchFn(target, init);
-    },
-    upstream,
-  );
+  const transport = recordingTransport(url, upstream, fetched);
   client = new Client({ name: 'test', version: '1' });
   client.onerror = (error) => void errors.push(error);
   client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
