@@ -9,6 +9,7 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { RawHeaders, type AnswerHeaders } from './answer-headers.js';
 import { decodedBody, type ReadBody } from './body-cap.js';
 
 /** A request the direct path sends as `fetch` would. */
@@ -23,7 +24,7 @@ export interface DirectRequest {
 export interface DirectAnswer {
   status: number;
   statusText: string;
-  headers: Headers;
+  headers: AnswerHeaders;
   body: Promise<ReadBody>;
 }
 
@@ -139,7 +140,7 @@ export function sendDirect(
       resolve({
         status: response.statusCode ?? 0,
         statusText: response.statusMessage ?? '',
-        headers: headersOfAnswer(response.rawHeaders),
+        headers: new RawHeaders(response.rawHeaders),
         body,
       });
     });
@@ -184,11 +185,5 @@ function headersOf(init: HeadersInit | undefined): Record<string, string> {
   if (init instanceof Headers) init.forEach((value, name) => add(name, value));
   else if (Array.isArray(init)) for (const [name, value] of init) add(name, value);
   else for (const [name, value] of Object.entries(init)) add(name, value);
-  return headers;
-}
-
-function headersOfAnswer(raw: string[]): Headers {
-  const headers = new Headers();
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
   return headers;
 }

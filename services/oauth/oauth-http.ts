@@ -3,14 +3,17 @@
  * signal, a record of every exchange (status, headers, parsed JSON) for classification, and a
  * debug log line per exchange (method, redacted URL, status, header names, body shape, timing).
  * Each answer's body is read once here, bounded, and handed to the SDK already read. The SDK's
- * requests go over node:http (direct-fetch.ts) unless a `fetchImpl` is injected.
+ * requests go over node:http (direct-fetch.ts) unless a `fetchImpl` is injected; their 2xx
+ * answers reach it as a `ReadAnswer` (read-answer.ts), not a web `Response`.
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { redactString } from '../logger/redact-string.js';
+import type { AnswerHeaders } from './answer-headers.js';
 import { AnswerTooLargeError, readBody, type ReadBody } from './body-cap.js';
 import { bodyShape, parseJson, requestBodyShape } from './body-shape.js';
 import { directRequestOf, sendDirect } from './direct-fetch.js';
 import { networkProblem } from './network-error.js';
+import { asFetchResponse, NULL_BODY_STATUSES, ReadAnswer } from './read-answer.js';
 import type { ServiceLogger } from './service-logger.js';
 
 /** Default time an OAuth HTTP request may take, headers and body (SPEC §3). */
@@ -29,7 +32,7 @@ export interface HttpExchange {
   method: string;
   url: string;
   status: number | null;
-  headers: Headers | null;
+  headers: AnswerHeaders | null;
   /** The parsed JSON body, when the answer was JSON. */
   json: unknown;
   /** Network-level failure (refused, DNS, timeout …), when no answer came. */
@@ -114,6 +117,13 @@ export function createOAuthHttp(options: OAuthHttpOptions): OAuthHttp {
           exchange.json = parseJson(text);
           if (debug) shape = bodyShape(text, answer.headers.get('content-type'));
         }
+        // What the SDK reads of a 2xx answer, without a `Response`; any other answer (the SDK's
+        // `parseErrorResponse` wants an `instanceof Response`) or a failed body is one as before.
+        if (direct && 'bytes' in body && answer.status >= 200 && answer.status < 300) {
+          return asFetchResponse(
+            new ReadAnswer(answer.status, answer.statusText, answer.headers, body.bytes),
+          );
+        }
         return answerWith(answer, body);
       } catch (error) {
         exchange.error = error;
@@ -158,7 +168,7 @@ export function createOAuthHttp(options: OAuthHttpOptions): OAuthHttp {
 interface AnswerHead {
   status: number;
   statusText: string;
-  headers: Headers;
+  headers: AnswerHeaders;
 }
 
 /** Records the answer's status and headers in `exchange`; answers the head. */
@@ -175,8 +185,6 @@ function inspect(body: ReadBody): string | null {
 }
 
 const decoder = new TextDecoder();
-/** Statuses whose answers cannot have a body (Fetch standard). */
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
  * The answer the SDK reads: the body already read, or one that fails when read as the original
@@ -196,7 +204,7 @@ function answerWith(answer: AnswerHead, body: ReadBody): Response {
   return new Response(NULL_BODY_STATUSES.has(answer.status) ? null : content, {
     status: answer.status,
     statusText: answer.statusText,
-    headers: answer.headers,
+    headers: [...answer.headers],
   });
 }
 
