@@ -1,8 +1,11 @@
 /**
  * @module The compiled CLI: `cli/main.ts` and everything it imports, bundled to JavaScript with
- * esbuild (the one tsx runs on) into `node_modules/.cache/mcpproxy/<build>/`, so a command starts
- * without transforming and resolving every TypeScript file through a loader (≈ 1.2 s of CPU
- * less for `serve`). Plain JavaScript: it runs before any TypeScript can.
+ * esbuild (the one tsx runs on) into `node_modules/.cache/mcpproxy/<build>/main.cjs`, so a
+ * command starts without transforming and resolving every TypeScript file through a loader
+ * (≈ 1.2 s of CPU less for `serve`). One CommonJS file, not ES modules: only a script can be
+ * given a V8 code cache on Node 20 (cli/code-cache.js); modules only some commands use still run
+ * only when imported (esbuild defers their top-level code). Plain JavaScript: it runs before any
+ * TypeScript can.
  *
  * A build is reused only while every file it was made from is unchanged: its `inputs.json` lists
  * each input (project sources and bundled packages, from esbuild's metafile, plus package.json,
@@ -34,9 +37,12 @@ const KEEP_OLD_MS = 60 * 60_000;
  */
 const EXTERNAL = ['lmdb', 'pino-pretty', 'pg', 'ws', '@statelyai/inspect'];
 
-/** Bundled CommonJS packages call `require` for Node's built-in modules. */
-const REQUIRE_BANNER =
-  "import { createRequire as __mcpproxyRequire } from 'node:module'; const require = __mcpproxyRequire(import.meta.url);";
+/**
+ * `import.meta.url` of bundled packages: the bundle's own, as in the ES modules they come from
+ * (project files keep their source's, see `projectMetaUrl`).
+ */
+const META_URL_BANNER =
+  "var __mcpproxyMetaUrl = require('node:url').pathToFileURL(__filename).href;";
 
 /**
  * The `file:` URL of the compiled `<root>/cli/main.ts`, building it first when it is missing or
@@ -52,7 +58,7 @@ export async function compiledEntry(root = ROOT) {
 }
 
 function entryOf(cache, build) {
-  return pathToFileURL(join(cache, build, 'main.js')).href;
+  return pathToFileURL(join(cache, build, 'main.cjs')).href;
 }
 
 async function readCurrent(cache) {
@@ -107,9 +113,9 @@ async function bundleInto(build, root, dir, started) {
     absWorkingDir: root,
     entryPoints: ['cli/main.ts'],
     outdir: dir,
+    outExtension: { '.js': '.cjs' },
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     external: EXTERNAL,
@@ -117,11 +123,15 @@ async function bundleInto(build, root, dir, started) {
     sourcesContent: false,
     minifyWhitespace: true,
     minifySyntax: true,
-    banner: { js: REQUIRE_BANNER },
+    define: { 'import.meta.url': '__mcpproxyMetaUrl' },
+    banner: { js: META_URL_BANNER },
     metafile: true,
     logLevel: 'silent',
     plugins: [projectMetaUrl, englishZodOnly],
   });
+  // Any other `import.meta` (dirname, resolve …) would be an empty object in CommonJS.
+  const meta = result.warnings.find((warning) => warning.id === 'empty-import-meta')?.location;
+  if (meta) throw new Error(`${meta.file}:${meta.line}: only import.meta.url can be bundled`);
   // Inputs of a plugin's own namespace (`namespace:path`) are no files to watch.
   const sources = Object.keys(result.metafile.inputs)
     .filter((input) => !/^[a-z-]+:/.test(input))

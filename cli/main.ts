@@ -61,8 +61,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
-// Long-running commands may leave handles (child processes, sockets) behind on purpose-built
-// shutdown paths; make sure the process ends once they are done.
-setTimeout(() => process.exit(code), 200).unref();
+// No top-level await: the compiled CLI is CommonJS (cli/build.js).
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+  // Long-running commands may leave handles (child processes, sockets) behind on purpose-built
+  // shutdown paths; make sure the process ends once they are done.
+  setTimeout(() => process.exit(code), 200).unref();
+});

@@ -2,7 +2,8 @@
  * The compiled CLI that `cli/bin.js` runs (cli/build.js), on a small project of its own: a build
  * is reused while nothing changed, an edited source is rebuilt (never run stale), processes
  * starting at once all get a complete build, `import.meta.url` keeps naming the source file, and
- * a source that does not compile is an error (bin.js then runs through tsx).
+ * a source that does not compile (or uses an `import.meta` the CommonJS bundle cannot give) is
+ * an error (bin.js then runs through tsx).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
@@ -85,9 +86,18 @@ describe('the compiled CLI (cli/build.js)', () => {
     // included) still works.
     const entry = await compiledEntry();
     expect(entry).toMatch(
-      /^file:.*[\\/]node_modules[\\/]\.cache[\\/]mcpproxy[\\/]build-[^/\\]+[\\/]main\.js$/,
+      /^file:.*[\\/]node_modules[\\/]\.cache[\\/]mcpproxy[\\/]build-[^/\\]+[\\/]main\.cjs$/,
     );
   }, 60_000);
+
+  it('fails on an import.meta other than its url, which CommonJS would leave empty', async () => {
+    const root = await project('one');
+    await writeFile(
+      join(root, 'cli', 'word.ts'),
+      'export const word: string = import.meta.dirname;\n',
+    );
+    await expect(compiledEntry(root)).rejects.toThrow(/cli\/word\.ts:1: only import\.meta\.url/);
+  });
 
   it('fails on a source that does not compile', async () => {
     const root = await project('one');
