@@ -196,6 +196,12 @@ describe.concurrent('refresh failures and crashes', { timeout: 150_000 }, () => 
     // A new process (new replica id) waits for the dead holder's lease, then redeems.
     const killedAt = new Date().toISOString();
     const again = await world.proxy({ config, dataDir, logLevel: 'info' });
+    // A quick start connects first with the access token if it has not expired yet (3 s): wait
+    // for the refresh itself, which comes once the token is due and the dead lease has expired.
+    await waitFor(() => refreshRequests(as).find((e) => e.at >= killedAt && e.status !== 0), {
+      timeoutMs: 40_000,
+      what: 'the restarted proxy to refresh',
+    });
     await waitForState(again.url, 'oauth', 'authenticated', 40_000);
     const after = refreshRequests(as).filter((e) => e.at >= killedAt);
     expect(after[0]).toMatchObject({ refresh_token_fp: committed.refresh_fp, status: 200 });
