@@ -9,8 +9,8 @@
  * one opened once the initialized notification is accepted, its reconnections, and the resumption
  * of a request's SSE answer — is opened the same way (it replaces the SDK transport's
  * `_startOrAuthSse`) and followed by event-stream.ts, on the SDK transport's reconnection
- * schedule. Everything else — batches, DELETE, redirects — stays with the SDK transport this class
- * extends.
+ * schedule; so is the DELETE that ends a session. Everything else — batches, redirects — stays
+ * with the SDK transport this class extends.
  */
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import type { ClientRequest, IncomingMessage } from 'node:http';
@@ -102,6 +102,37 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
       this.onerror?.(error as Error);
       throw error;
     }
+  }
+
+  /**
+   * Ends the session with a DELETE over the agent, as the SDK transport does over the fetch
+   * (a 405: the server keeps sessions until they expire); a redirect is left to the SDK.
+   */
+  override async terminateSession(): Promise<void> {
+    if (!this.sessionId) return;
+    const redirected = await this.deleteSession().catch((error: unknown) => {
+      this.onerror?.(error as Error);
+      throw error;
+    });
+    if (redirected) await super.terminateSession();
+  }
+
+  /** The DELETE of `terminateSession`: true when answered with a redirect. */
+  private async deleteSession(): Promise<boolean> {
+    const token = this.upstream.accessToken();
+    const response = await this.request('DELETE', null, this.headersOf([], token));
+    response.resume();
+    const status = response.statusCode ?? 0;
+    if (status >= 300 && status < 400) return true;
+    this.noteAuth(response, token);
+    if ((status < 200 || status >= 300) && status !== 405) {
+      throw new StreamableHTTPError(
+        status,
+        `Failed to terminate session: ${response.statusMessage}`,
+      );
+    }
+    this.sdk._sessionId = undefined;
+    return false;
   }
 
   override async close(): Promise<void> {
@@ -239,7 +270,7 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
 
   /** Sends a request; resolves with the answer once its headers arrived. */
   private request(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     body: string | null,
     headers: Record<string, string>,
   ): Promise<IncomingMessage> {

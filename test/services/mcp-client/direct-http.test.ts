@@ -30,7 +30,10 @@ afterEach(async () => {
   await new Promise((resolve) => server?.close(resolve) ?? resolve(null));
   server = client = undefined;
   seen.length = 0;
+  deleteStatus = 405;
 });
+/** What the scripted server answers a DELETE. */
+let deleteStatus = 405;
 
 const result = (id: Rpc['id'], text: string) =>
   JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }] } });
@@ -67,10 +70,9 @@ async function start(script: Script, events?: Script): Promise<URL> {
         events({}, res, req);
       } else if (req.method === 'POST' && rpc?.id === undefined) {
         res.writeHead(202).end();
-      } else if (
-        req.method === 'DELETE' ||
-        (req.method === 'GET' && !req.headers['last-event-id'])
-      ) {
+      } else if (req.method === 'DELETE') {
+        res.writeHead(deleteStatus).end();
+      } else if (req.method === 'GET' && !req.headers['last-event-id']) {
         res.writeHead(405).end();
       } else {
         script(rpc ?? {}, res, req);
@@ -275,5 +277,53 @@ describe('the direct path of the Streamable HTTP transport', () => {
       '/mcp',
       '/moved',
     ]);
+  });
+
+  it('ends the session with a DELETE off the fetch; 405 is no error, a failure is reported', async () => {
+    const url = await start((rpc, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(result(rpc.id, 'ok'));
+    });
+    const fetched: string[] = [];
+    const auth: unknown[] = [];
+    const upstream = {
+      headers: { 'X-Team': 'blue' },
+      accessToken: () => 'token-1',
+      onAuthAnswer: (answer: unknown) => void auth.push(answer),
+      maxBodyBytes: 1024 * 1024,
+    };
+    const errors: Error[] = [];
+    const session = async () => {
+      client = new Client({ name: 'test', version: '1' });
+      const transport = recordingTransport(url, upstream, fetched);
+      await client.connect(transport);
+      transport.onerror = (error) => void errors.push(error);
+      return transport;
+    };
+
+    for (const status of [200, 405]) {
+      deleteStatus = status;
+      const transport = await session();
+      await transport.terminateSession();
+      expect(transport.sessionId).toBeUndefined();
+      await client!.close();
+    }
+    const deletes = seen.filter((s) => s.method === 'DELETE');
+    expect(deletes).toHaveLength(2);
+    expect(deletes[0]!.headers).toMatchObject({
+      authorization: 'Bearer token-1',
+      'mcp-session-id': 's-1',
+      'mcp-protocol-version': '2025-06-18',
+      'x-team': 'blue',
+    });
+    expect(errors).toEqual([]);
+
+    deleteStatus = 401;
+    const refused = await session();
+    await expect(refused.terminateSession()).rejects.toMatchObject({ code: 401 });
+    expect(refused.sessionId).toBe('s-1');
+    expect(errors.map((e) => e.message)).toEqual([expect.stringContaining('terminate session')]);
+    expect(auth).toEqual([expect.objectContaining({ status: 401, token: 'token-1' })]);
+    expect(fetched).toEqual([]);
   });
 });
