@@ -3,6 +3,7 @@
  * (no `authProvider`, so the SDK never refreshes) — Streamable HTTP sends its requests on the
  * direct path (direct-http.ts) — and stdio with its stderr piped to debug logs.
  */
+import type { ChildProcess } from 'node:child_process';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -11,6 +12,7 @@ import type { UpstreamEntry } from '../../machines/upstream/upstream.types.js';
 import { redactString } from '../logger/redact-string.js';
 import type { ServiceLogger } from '../oauth/index.js';
 import { DirectHttpTransport } from './direct-http.js';
+import { trackChild } from './stdio-children.js';
 import type { UpstreamFetchOptions } from './upstream-fetch.js';
 
 /** How many stderr lines of a stdio server are kept for error messages. */
@@ -36,7 +38,10 @@ export function httpTransport(
     : new StreamableHTTPClientTransport(target, { fetch: fetchFn });
 }
 
-/** A stdio transport; stderr lines go to `logger.debug` and the last ones into `stderrTail`. */
+/**
+ * A stdio transport; stderr lines go to `logger.debug` and the last ones into `stderrTail`. Its
+ * child, once spawned, is ended at the proxy's exit if still running (stdio-children.ts).
+ */
 export function stdioTransport(
   entry: UpstreamEntry,
   logger: ServiceLogger,
@@ -49,6 +54,13 @@ export function stdioTransport(
     cwd: entry.cwd ?? undefined,
     stderr: 'pipe',
   });
+  const start = transport.start.bind(transport);
+  transport.start = async () => {
+    await start();
+    // The SDK keeps the child private; it is set once `start` resolved (the child spawned).
+    const child = (transport as unknown as { _process?: ChildProcess })._process;
+    if (child) trackChild(child);
+  };
   let partial = '';
   transport.stderr?.on('data', (chunk: Buffer) => {
     const lines = (partial + chunk.toString('utf8')).split('\n');
