@@ -4,11 +4,8 @@
  * handed on, `id:` as the resumption token, `retry:` as the reconnection delay, and a stream that
  * ends or breaks before a response is reopened from its last event id while the transport is open.
  */
-import {
-  isJSONRPCResultResponse,
-  JSONRPCMessageSchema,
-  type JSONRPCMessage,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { messageOf } from './jsonrpc.js';
 import { SseParser } from './sse-parser.js';
 
 /** What a GET event stream is opened with (the SDK transport's `StartSSEOptions`). */
@@ -53,8 +50,8 @@ export function followEventStream(
       // Events without data (priming events, keep-alives) only move the resumption token.
       if (!event.data || (event.event && event.event !== 'message')) return;
       try {
-        const message = JSONRPCMessageSchema.parse(JSON.parse(event.data));
-        if (isJSONRPCResultResponse(message)) {
+        const message = messageOf(JSON.parse(event.data));
+        if ('result' in message) {
           answered = true;
           if (options.replayMessageId !== undefined) message.id = options.replayMessageId;
         }
