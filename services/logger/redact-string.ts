@@ -29,6 +29,7 @@ const JSON_PAIR_RE = /"([\w-]{1,64})"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
  * and secret-named string fields of JSON text (`"refresh_token":"…"`). Idempotent.
  */
 export function redactString(s: string): string {
+  if (!MAY_HOLD_SECRET.test(s)) return s;
   if (clean.has(s)) return s;
   const out = scrub(s);
   // REST answers and logs repeat the same harmless strings (states, summaries, dates): remember
@@ -39,6 +40,13 @@ export function redactString(s: string): string {
   }
   return out;
 }
+
+/**
+ * Every pattern `scrub` replaces needs one of these: `=` (parameters), `@` (URL passwords),
+ * white space (`Bearer …`, `Basic …`) or `"` (JSON pairs). Ids, times and names have none: they
+ * pass with one scan, never hashed into `clean` (most are unique: correlation ids, timestamps).
+ */
+const MAY_HOLD_SECRET = /[=@"\s]/;
 
 const MAX_CLEAN = 8192;
 const MAX_CLEAN_LENGTH = 256;

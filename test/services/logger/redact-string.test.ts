@@ -69,6 +69,25 @@ describe('redactString', () => {
     expect(redactString(error)).toBe(error);
   });
 
+  it.each([
+    ['Authorization:\tBearer\tabc123', 'Authorization:\tBearer [REDACTED]'],
+    ['Bearer\nabc123', 'Bearer [REDACTED]'],
+    ['Basic\u00a0dXNlcjpwYXNz', 'Basic [REDACTED]'],
+  ])('redacts a credential after any white space, not only a space: %j', (input, expected) => {
+    // Strings without `=`, `@`, `"` or white space skip the scan: none of the patterns fits them.
+    expect(redactString(input)).toBe(expected);
+  });
+
+  it('returns ids, times and names unchanged, as the same string', () => {
+    for (const s of [
+      '00000000-0000-4000-8000-000000000001',
+      '2026-11-26T07:00:00.000Z',
+      'github',
+    ]) {
+      expect(redactString(s)).toBe(s);
+    }
+  });
+
   it('leaves ordinary text alone and is idempotent', () => {
     const text = 'upstream state=connected, 3 tools, token refresh at 14:30 (code path ok)';
     expect(redactString(text)).toBe(text);
