@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AnswerTooLargeError } from '../../../services/oauth/index.js';
 import { DirectHttpTransport } from '../../../services/mcp-client/direct-http.js';
 import { createUpstreamFetch } from '../../../services/mcp-client/upstream-fetch.js';
-import { recordingTransport } from './recording-transport.js';
+import { recordingTransport, testUpstream } from './recording-transport.js';
 
 type Rpc = { id?: number | string; method?: string; params?: { name?: string } };
 type Script = (rpc: Rpc, res: ServerResponse, req: IncomingMessage) => void;
@@ -84,12 +84,7 @@ async function start(script: Script, events?: Script): Promise<URL> {
 }
 
 async function connect(url: URL, maxBodyBytes = 1024 * 1024, existing?: Client): Promise<Client> {
-  const upstream = {
-    headers: { 'X-Team': 'blue' },
-    accessToken: () => 'token-1',
-    onAuthAnswer: () => undefined,
-    maxBodyBytes,
-  };
+  const upstream = testUpstream({ maxBodyBytes });
   client = existing ?? new Client({ name: 'test', version: '1' });
   await client.connect(new DirectHttpTransport(url, createUpstreamFetch(upstream), upstream));
   return client;
@@ -105,12 +100,7 @@ describe('the direct path of the Streamable HTTP transport', () => {
       res.end(result(rpc.id, 'ok'));
     });
     const fetched: string[] = [];
-    const upstream = {
-      headers: {},
-      accessToken: () => 'token-1',
-      onAuthAnswer: () => undefined,
-      maxBodyBytes: 1024 * 1024,
-    };
+    const upstream = testUpstream({ headers: {} });
     client = new Client({ name: 'test', version: '1' });
     const transport = recordingTransport(url, upstream, fetched);
     await client.connect(transport);
@@ -286,12 +276,7 @@ describe('the direct path of the Streamable HTTP transport', () => {
     });
     const fetched: string[] = [];
     const auth: unknown[] = [];
-    const upstream = {
-      headers: { 'X-Team': 'blue' },
-      accessToken: () => 'token-1',
-      onAuthAnswer: (answer: unknown) => void auth.push(answer),
-      maxBodyBytes: 1024 * 1024,
-    };
+    const upstream = testUpstream({ onAuthAnswer: (answer) => void auth.push(answer) });
     const errors: Error[] = [];
     const session = async () => {
       client = new Client({ name: 'test', version: '1' });

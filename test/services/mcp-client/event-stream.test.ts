@@ -21,7 +21,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AuthAnswer } from '../../../services/mcp-client/upstream-fetch.js';
-import { recordingTransport } from './recording-transport.js';
+import { recordingTransport, testUpstream } from './recording-transport.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -130,12 +130,7 @@ async function open(url: URL) {
   const errors: Error[] = [];
   const logged: unknown[] = [];
   const auth: AuthAnswer[] = [];
-  const upstream = {
-    headers: { 'X-Team': 'blue' },
-    accessToken: () => 'token-1',
-    onAuthAnswer: (answer: AuthAnswer) => void auth.push(answer),
-    maxBodyBytes: 1024 * 1024,
-  };
+  const upstream = testUpstream({ onAuthAnswer: (answer) => void auth.push(answer) });
   const transport = recordingTransport(url, upstream, fetched);
   client = new Client({ name: 'test', version: '1' });
   client.onerror = (error) => void errors.push(error);

@@ -2,8 +2,25 @@
 import { DirectHttpTransport } from '../../../services/mcp-client/direct-http.js';
 import {
   createUpstreamFetch,
+  type AuthAnswer,
   type UpstreamFetchOptions,
 } from '../../../services/mcp-client/upstream-fetch.js';
+
+/** What a connection gives its transport: config header `X-Team: blue`, bearer `token-1`. */
+export function testUpstream(
+  options: {
+    headers?: Record<string, string>;
+    onAuthAnswer?: (answer: AuthAnswer) => void;
+    maxBodyBytes?: number;
+  } = {},
+): UpstreamFetchOptions & { maxBodyBytes: number } {
+  return {
+    headers: options.headers ?? { 'X-Team': 'blue' },
+    accessToken: () => 'token-1',
+    onAuthAnswer: options.onAuthAnswer ?? (() => undefined),
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+  };
+}
 
 /**
  * A DirectHttpTransport over the upstream fetch, as connections make it; the method of every
