@@ -52,10 +52,15 @@ export function dashboardRoutes(options: DashboardOptions = {}): Hono {
   const asset = (name: string) => (assets ??= loadAssets(options.assetsDir)).get(name);
 
   app.get('/', (c) => serve(c, asset('index.html')));
-  app.get('/dashboard/config.json', (c) =>
-    c.json({ demo: options.demo ? { fail_modes: DEMO_FAIL_MODES } : null }),
-  );
-  app.get('/dashboard/:file', (c) => serve(c, asset(c.req.param('file'))));
+  // One route for the page's files and its config: a static path beside `:file` in the same
+  // segment makes Hono's RegExpRouter give up, and every request of the app (REST reads
+  // included) would then be matched by the TrieRouter, which allocates on each match.
+  app.get('/dashboard/:file', (c) => {
+    const file = c.req.param('file');
+    if (file === 'config.json')
+      return c.json({ demo: options.demo ? { fail_modes: DEMO_FAIL_MODES } : null });
+    return serve(c, asset(file));
+  });
   app.post('/dashboard/demo/fail', async (c) => {
     const demo = options.demo;
     if (!demo) return c.json({ error: { code: 'not_found', message: 'Not a demo.' } }, 404);

@@ -23,7 +23,8 @@ export function keysMatch(given: string, expected: string): boolean {
 /** Requires the API key on every request it guards; 401 otherwise. */
 export function apiKey(options: ApiKeyOptions = {}): MiddlewareHandler {
   const expected = options.key ?? null;
-  return async function apiKeyCheck(c, next) {
+  // Not async: an async middleware adds a promise of its own to every request.
+  return function apiKeyCheck(c, next) {
     if (!expected) return next();
     const given = c.req.header('x-api-key') ?? c.req.query('apikey');
     if (given === undefined || !keysMatch(given, expected)) throw new UnauthorizedError();

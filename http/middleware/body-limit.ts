@@ -20,7 +20,8 @@ export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler {
       throw new PayloadTooLargeError(maxBytes);
     },
   });
-  return async function limitBody(c, next) {
+  // Not async: an async middleware adds a promise of its own to every request.
+  return function limitBody(c, next) {
     // A GET or HEAD request has no body (a web `Request` refuses one), and asking whether it has
     // one makes @hono/node-server build the full web `Request` of every REST read.
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();

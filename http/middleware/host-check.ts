@@ -28,6 +28,9 @@ export function hostnameOf(host: string): string | null {
   }
 }
 
+/** How many distinct `Host` values the check remembers before it starts over. */
+const MAX_KNOWN_HOSTS = 64;
+
 /** True for methods that may change state (everything but GET, HEAD, OPTIONS). */
 export const isStateChanging = (c: Context) => !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
 
@@ -42,10 +45,22 @@ export function hostCheck(options: HostCheckOptions = {}): MiddlewareHandler {
   }
   const checkOrigin = options.checkOrigin ?? isStateChanging;
   const exempt = new Set(options.exempt ?? []);
-  return async function hostAndOriginCheck(c, next) {
+  // Clients send the same few `Host` values: each is parsed (a URL) once, not per request.
+  const hostnames = new Map<string, string | null>();
+  const hostnameOfCached = (host: string) => {
+    let name = hostnames.get(host);
+    if (name === undefined) {
+      name = hostnameOf(host);
+      if (hostnames.size >= MAX_KNOWN_HOSTS) hostnames.clear();
+      hostnames.set(host, name);
+    }
+    return name;
+  };
+  // Not async: an async middleware adds a promise of its own to every request.
+  return function hostAndOriginCheck(c, next) {
     if (exempt.has(c.req.path)) return next();
     const host = c.req.header('host') ?? new URL(c.req.url).host;
-    const hostname = hostnameOf(host);
+    const hostname = hostnameOfCached(host);
     if (!any && (hostname === null || !allowed.has(hostname))) {
       throw new ForbiddenError(
         'Host not allowed: add it to the allowed hosts (DNS-rebinding protection).',

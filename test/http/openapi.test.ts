@@ -15,11 +15,17 @@ beforeEach(async () => {
 afterEach(() => closeApp(t));
 
 /** `METHOD /path/{param}` of every handler the app registered (middleware is `ALL`). */
+/**
+ * Paths the document lists on their own that the app serves through a parameter route (a
+ * static path beside `:file` would cost the app its RegExpRouter: test/http/routing.test.ts).
+ */
+const SERVED_BY_PARAMETER = ['GET /dashboard/config.json'];
+
 function appRoutes(): string[] {
   const routes = t.app.routes
     .filter((r) => r.method !== 'ALL')
     .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
-  return [...new Set(routes)].sort();
+  return [...new Set([...routes, ...SERVED_BY_PARAMETER])].sort();
 }
 
 function documentRoutes(): string[] {
