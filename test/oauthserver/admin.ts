@@ -1,6 +1,7 @@
 /**
  * @module The admin API under `/__admin` (not itself logged): switch error injection at run time,
- * read and clear the request log, list grants, revoke grants, expire tokens, close MCP sessions.
+ * read and clear the request log, list grants, revoke grants, expire tokens, forget registered
+ * clients, close MCP sessions.
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
@@ -57,6 +58,21 @@ export function adminRoutes(ctx: ServerContext, sessions: McpSessions): Hono<App
       }
       ctx.store.expire(kind as ExpireKind, ctx.now());
       return c.json({ expired: kind });
+    } catch (error) {
+      return badRequest(c, error);
+    }
+  });
+  app.post('/clients/forget', async (c) => {
+    try {
+      const clientId = (await jsonBody(c)).client_id;
+      if (clientId !== undefined && (typeof clientId !== 'string' || clientId === '')) {
+        throw new OptionsError('client_id must be a non-empty string');
+      }
+      const forgotten = ctx.store.forgetClients(clientId, ctx.now());
+      if (clientId !== undefined && forgotten.length === 0) {
+        return c.json({ error: 'not_found', error_description: `no client ${clientId}` }, 404);
+      }
+      return c.json({ forgotten });
     } catch (error) {
       return badRequest(c, error);
     }

@@ -46,6 +46,11 @@ export interface OAuthTestServer {
   revokeAll(): number;
   /** Makes issued tokens expire now (default: access tokens). */
   expireTokens(kind?: 'access' | 'refresh' | 'all'): void;
+  /**
+   * Forgets every registered client, or only `clientId` (as an AS database reset would): their
+   * grants are revoked and the token endpoint answers `invalid_client`. Answers the forgotten ids.
+   */
+  forgetClients(clientId?: string): string[];
   /** Registers a client directly (as pre-registration would); answers the RFC 7591 response. */
   registerClient(metadata: Record<string, unknown>): Record<string, unknown>;
   /** Closes all MCP sessions; their clients get 404 and must initialize again. */
@@ -124,6 +129,7 @@ export async function startOAuthTestServer(
     grants: () => ctx.store.grantViews(ctx.now()),
     revokeAll: () => ctx.store.revokeAll('revoked by admin', ctx.now()),
     expireTokens: (kind = 'access') => ctx.store.expire(kind, ctx.now()),
+    forgetClients: (clientId) => ctx.store.forgetClients(clientId, ctx.now()),
     registerClient: (metadata) => registrationResponse(registerClient(ctx, metadata)),
     closeSessions: () => sessions.closeAll(),
     stop,

@@ -1,6 +1,7 @@
 /**
  * @module In-memory state of the authorization server: registered clients, authorization codes,
- * grants and the opaque access/refresh tokens issued under them. No protocol rules here.
+ * grants and the opaque access/refresh tokens issued under them, and the admin operations on them
+ * (revoke, expire, forget clients). No protocol rules here.
  */
 import { createHash, randomBytes } from 'node:crypto';
 
@@ -130,6 +131,22 @@ export class AuthStore {
       this.revokeGrant(grant.id, reason, now);
     }
     return count;
+  }
+
+  /**
+   * Forgets registered clients, every one or only `clientId`, as an authorization server whose
+   * database was reset or whose client was deleted: their codes are dropped and their grants
+   * revoked; the token endpoint then answers `invalid_client` and the authorize endpoint refuses
+   * them. Answers the forgotten client_ids.
+   */
+  forgetClients(clientId: string | undefined, now: number): string[] {
+    const forgotten = clientId === undefined ? [...this.clients.keys()] : [clientId];
+    const gone = new Set(forgotten.filter((id) => this.clients.delete(id)));
+    for (const [code, entry] of this.codes) if (gone.has(entry.clientId)) this.codes.delete(code);
+    for (const grant of this.grants.values()) {
+      if (gone.has(grant.clientId)) this.revokeGrant(grant.id, 'client forgotten by admin', now);
+    }
+    return [...gone];
   }
 
   /** Makes tokens of the given kind expired now (simulates the TTL passing). */
