@@ -100,6 +100,48 @@ export function refreshExpiredReason(record: TokenRecord | null): string {
     : `Refresh token expired on ${isoSeconds(at)} - login required`;
 }
 
+/**
+ * The health detail of a server whose client the token endpoint rejected (`invalid_client`): a
+ * dynamic registration is re-registered by the next login; a configured client must be fixed.
+ */
+export function clientRejectedReason(context: UpstreamContext): string {
+  const login = `mcpproxy auth login --server ${context.entry.name}`;
+  return context.entry.oauth?.client_id
+    ? 'The authorization server rejected the configured OAuth client (invalid_client) - check ' +
+        `oauth.client_id and oauth.client_secret in the config, then log in again: ${login}`
+    : "The authorization server no longer knows mcpproxy's client registration (invalid_client) " +
+        `- log in again to register anew: ${login}`;
+}
+
+/** The health detail of a server parked by a dead grant at the token endpoint (a refresh). */
+export function deadGrantReason(context: UpstreamContext, failure: ClassifiedFailure): string {
+  return failure.clientRejected === true
+    ? clientRejectedReason(context)
+    : `Refresh token rejected (${failure.message}) - login required`;
+}
+
+/** The health detail of a server whose login failed. */
+export function loginFailedReason(context: UpstreamContext, failure: ClassifiedFailure): string {
+  return failure.clientRejected === true
+    ? clientRejectedReason(context)
+    : `Login failed: ${failure.message}`;
+}
+
+/**
+ * The client_id the next login must not reuse after `failure`: the stored dynamic registration
+ * when the token endpoint rejected the client (a configured client is never re-registered).
+ */
+export function rejectedClientAfter(
+  context: UpstreamContext,
+  failure: ClassifiedFailure,
+): string | null {
+  const stored = context.record?.registration?.client_id;
+  if (failure.clientRejected !== true || context.entry.oauth?.client_id || !stored) {
+    return context.internal.rejectedClientId;
+  }
+  return stored;
+}
+
 /** Whether a change seen in the store removed the tokens this actor still holds (a logout). */
 export function loggedOutElsewhere(
   incoming: TokenRecord | null,

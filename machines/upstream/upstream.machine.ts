@@ -6,7 +6,7 @@
  */
 import { assign } from 'xstate';
 import { providedRefresh } from './refresher.js';
-import { clampJitter, failureOf } from './upstream.logic.js';
+import { clampJitter, failureOf, loginFailedReason } from './upstream.logic.js';
 import { upstreamSetup } from './upstream.setup.js';
 import {
   adoptedLogoutTransition,
@@ -46,6 +46,7 @@ export const upstreamMachine = upstreamSetup.createMachine({
       lastAttemptAt: null,
       refreshNow: false,
       pending: null,
+      rejectedClientId: null,
     },
     storeAvailable: true,
   }),
@@ -415,6 +416,7 @@ export const upstreamMachine = upstreamSetup.createMachine({
           record: context.record,
           correlationId: context.flow!.correlationId,
           extraScopes: context.stepUpScopes,
+          rejectedClientId: context.internal.rejectedClientId,
           onAuthUrl: (authUrl) => self.send({ type: 'login.url', authUrl }),
           onRegistered: (record) => self.send({ type: 'login.registered', record }),
         }),
@@ -426,13 +428,16 @@ export const upstreamMachine = upstreamSetup.createMachine({
         },
         onError: {
           target: 'loginRequired',
-          actions: {
-            type: 'park',
-            params: ({ event }) => ({
-              reason: `Login failed: ${failureOf(event.error).message}`,
-              oauthError: failureOf(event.error).oauthError === true,
-            }),
-          },
+          actions: [
+            { type: 'noteRejectedClient', params: ({ event }) => ({ error: event.error }) },
+            {
+              type: 'park',
+              params: ({ context, event }) => ({
+                reason: loginFailedReason(context, failureOf(event.error)),
+                oauthError: failureOf(event.error).oauthError === true,
+              }),
+            },
+          ],
         },
       },
       after: {

@@ -32,6 +32,7 @@ import {
   loggedOutElsewhere,
   refreshDelayMs,
   refreshIsDue,
+  rejectedClientAfter,
   withInternal,
 } from './upstream.logic.js';
 import type {
@@ -190,7 +191,13 @@ export const upstreamSetup = setup({
       lastResult: 'success' as const,
       loginReason: null,
       oauthError: null,
-      ...withInternal(context, { pending: null, retryAfterMs: null, recordError: null }),
+      // A committed record came from a token endpoint that accepted its client.
+      ...withInternal(context, {
+        pending: null,
+        retryAfterMs: null,
+        recordError: null,
+        rejectedClientId: null,
+      }),
     })),
     assignRecord: assign((_, params: { record: UpstreamContext['record'] }) => ({
       record: params.record,
@@ -211,6 +218,12 @@ export const upstreamSetup = setup({
       lastResult: 'failed_invalid_grant' as const,
       lastError: failureOf(params.error).message,
     })),
+    /** After `invalid_client`: the next login must not reuse the stale dynamic registration. */
+    noteRejectedClient: assign(({ context }, params: { error: unknown }) =>
+      withInternal(context, {
+        rejectedClientId: rejectedClientAfter(context, failureOf(params.error)),
+      }),
+    ),
     beginLogin: assign(({ context }) => ({
       flow: {
         kind: 'login' as const,

@@ -3,7 +3,7 @@
  * parking for the failure classes, adopting records committed elsewhere, commit failures and the
  * shape of a `refreshing` state.
  */
-import { failureOf, refreshExpiredReason } from './upstream.logic.js';
+import { deadGrantReason, failureOf, refreshExpiredReason } from './upstream.logic.js';
 import { LOGGED_OUT_ELSEWHERE } from './upstream.setup.js';
 import type { ConnectOutput, RefreshOutput, UpstreamContext } from './upstream.types.js';
 
@@ -89,9 +89,13 @@ export function deadGrantActions() {
       params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }),
     },
     {
+      type: 'noteRejectedClient' as const,
+      params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }),
+    },
+    {
       type: 'park' as const,
-      params: ({ event }: { event: { error: unknown } }) => ({
-        reason: `Refresh token rejected (${failureOf(event.error).message}) - login required`,
+      params: ({ context, event }: { context: UpstreamContext; event: { error: unknown } }) => ({
+        reason: deadGrantReason(context, failureOf(event.error)),
       }),
     },
     'reportOutcome' as const,

@@ -83,6 +83,8 @@ export interface ClassifiedFailure {
   unauthorized?: boolean;
   /** The failure is an OAuth failure that is not a dead grant (discovery, registration). */
   oauthError?: boolean;
+  /** The token endpoint answered `invalid_client`: it no longer accepts the client itself. */
+  clientRejected?: boolean;
 }
 
 export interface ConnectInput {
@@ -120,6 +122,11 @@ export interface LoginInput {
   correlationId: string;
   /** Scopes to request beyond the configured ones (step-up). */
   extraScopes: string[];
+  /**
+   * The client_id of a stored registration the token endpoint rejected (`invalid_client`): the
+   * login must not reuse it and registers a new client (same redirect URI). Null: reuse as usual.
+   */
+  rejectedClientId: string | null;
   onAuthUrl: (authUrl: string) => void;
   /** Persist a registration/callback port as soon as it exists (stable redirect URI). */
   onRegistered: (record: TokenRecord) => void;
@@ -166,6 +173,12 @@ export interface UpstreamInternal {
   refreshNow: boolean;
   /** Set while a committed-but-not-yet-acknowledged token is in flight. */
   pending: TokenRecord | null;
+  /**
+   * The dynamically registered client_id the token endpoint rejected (`invalid_client`), until a
+   * committed record proves a working client. In memory only: after a restart the next refresh
+   * with the stale client is rejected again and sets it again.
+   */
+  rejectedClientId: string | null;
 }
 
 export interface UpstreamContext {

@@ -1,10 +1,12 @@
 /**
  * @module THE one place of SPEC §3's failure table: any error an OAuth call produced becomes an
- * `OAuthFlowError` with its `result`, a sentence for users (no secrets), and `retryAfterMs`.
+ * `OAuthFlowError` with its `result`, a sentence for users (no secrets), and `retryAfterMs`;
+ * `invalid_client` becomes a `ClientRejectedError` (`clientRejected: true`).
  */
 import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { OAuthFlowError } from '../errors.js';
 import { redactString } from '../logger/redact-string.js';
+import { ClientRejectedError } from './oauth-errors.js';
 import { MAX_OAUTH_ANSWER_BYTES } from './oauth-http.js';
 import type { HttpExchange } from './oauth-http.js';
 import { isAbort, isTimeout, networkProblem } from './network-error.js';
@@ -46,13 +48,10 @@ export function classifyOAuthFailure(
   }
   const code = error instanceof OAuthError ? error.errorCode : null;
   if (code && DEAD_GRANT.has(code)) {
-    return new OAuthFlowError(
-      'failed_invalid_grant',
-      `${label} rejected the grant: ${code}${description(error)}.`,
-      {
-        cause: error,
-      },
-    );
+    const message = `${label} rejected the grant: ${code}${description(error)}.`;
+    // The client itself is unknown or refused: a stored dynamic registration is stale.
+    if (code === 'invalid_client') return new ClientRejectedError(message, { cause: error });
+    return new OAuthFlowError('failed_invalid_grant', message, { cause: error });
   }
   const status = exchange?.status ?? statusInMessage(error);
   if ((status !== null && (status >= 500 || status === 429)) || (code && TRANSIENT.has(code))) {

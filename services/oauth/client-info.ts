@@ -1,6 +1,7 @@
 /**
  * @module The OAuth client of a server (SPEC §3): configured `client_id`/`client_secret`, else the
- * persisted registration, else RFC 7591 dynamic registration as a native public client.
+ * persisted registration (unless the token endpoint rejected it), else RFC 7591 dynamic
+ * registration as a native public client.
  */
 import { registerClient } from '@modelcontextprotocol/sdk/client/auth.js';
 import type {
@@ -41,12 +42,21 @@ export async function resolveClient(options: {
   scope: string | undefined;
   http: OAuthHttp;
   now: number;
+  /**
+   * A registration the token endpoint rejected (`invalid_client`): the authorization server no
+   * longer knows it, so a stored registration with this client_id is never reused.
+   */
+  rejectedClientId?: string | null;
 }): Promise<ResolvedClient> {
   const { entry, record, discovery, redirectUri } = options;
   const configured = configuredClient(entry);
   if (configured) return { client: configured, registered: null };
   const stored = record?.registration;
-  if (stored && reusable(stored, discovery.authorizationServerUrl, redirectUri, options.now)) {
+  if (
+    stored &&
+    stored.client_id !== options.rejectedClientId &&
+    reusable(stored, discovery.authorizationServerUrl, redirectUri, options.now)
+  ) {
     return { client: toClientInformation(stored), registered: null };
   }
   if (!discovery.metadata.registration_endpoint) {

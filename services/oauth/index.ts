@@ -10,7 +10,7 @@ export { createRefreshActor } from './refresh-actor.js';
 export type { RefreshActorDeps } from './refresh-actor.js';
 export { runLoginFlow } from './login-flow.js';
 export type { LoginFlowOptions } from './login-flow.js';
-export { OAuthSetupError } from './oauth-errors.js';
+export { ClientRejectedError, OAuthSetupError } from './oauth-errors.js';
 export { createOAuthHttp, OAUTH_HTTP_TIMEOUT_MS } from './oauth-http.js';
 export type { HttpExchange, OAuthHttp, OAuthHttpOptions } from './oauth-http.js';
 export { isAbort, isTimeout, networkProblem } from './network-error.js';

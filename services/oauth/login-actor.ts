@@ -23,6 +23,7 @@ export function createLoginActor(deps: LoginActorDeps) {
       record: input.record,
       correlationId: input.correlationId,
       extraScopes: input.extraScopes,
+      rejectedClientId: input.rejectedClientId,
       onAuthUrl: input.onAuthUrl,
       onRegistered: input.onRegistered,
       signal,

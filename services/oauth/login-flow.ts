@@ -12,7 +12,7 @@ import { authorizationCodeGrant } from './authorization-code.js';
 import { classifyOAuthFailure } from './classify.js';
 import { resolveClient } from './client-info.js';
 import { discover } from './discovery.js';
-import { OAuthSetupError } from './oauth-errors.js';
+import { ClientRejectedError, OAuthSetupError } from './oauth-errors.js';
 import { createOAuthHttp } from './oauth-http.js';
 import type { OAuthHttp } from './oauth-http.js';
 import { probeChallenge } from './probe.js';
@@ -33,6 +33,8 @@ export interface LoginFlowOptions {
   onRegistered?: (record: TokenRecord) => void;
   /** Scopes to add on top of the waterfall (step-up). */
   extraScopes?: string[];
+  /** The stored registration's client_id the token endpoint rejected: register anew instead. */
+  rejectedClientId?: string | null;
   signal?: AbortSignal;
   /** Per-request timeout of OAuth HTTP calls (default 30 s). */
   httpTimeoutMs?: number;
@@ -98,6 +100,7 @@ async function login(options: LoginFlowOptions, http: OAuthHttp): Promise<TokenR
     scope,
     http,
     now: now(),
+    rejectedClientId: options.rejectedClientId,
   });
   const record: TokenRecord = {
     ...base,
@@ -132,6 +135,9 @@ function loginFailure(name: string, failure: OAuthFlowError): OAuthFlowError {
     return new OAuthSetupError(message, { cause: failure });
   }
   if (message === failure.message) return failure;
+  if (failure instanceof ClientRejectedError) {
+    return new ClientRejectedError(message, { cause: failure });
+  }
   return failure instanceof OAuthSetupError
     ? new OAuthSetupError(message, { cause: failure, result: failure.result })
     : new OAuthFlowError(failure.result, message, {

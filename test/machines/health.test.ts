@@ -38,6 +38,7 @@ function context(overrides: Partial<UpstreamContext> = {}): UpstreamContext {
       lastAttemptAt: null,
       refreshNow: false,
       pending: null,
+      rejectedClientId: null,
     },
     storeAvailable: true,
     ...overrides,

@@ -54,6 +54,29 @@ describe('classifyOAuthFailure', () => {
     expect(failure.message).toBe(`Token endpoint rejected the grant: ${code} (nope).`);
   });
 
+  it.each([
+    ['invalid_client', 401, true],
+    ['invalid_grant', 400, false],
+    ['unauthorized_client', 400, false],
+  ])('only invalid_client marks the client itself as rejected (%s)', async (code, status, mark) => {
+    const failure = await classifyAnswer(
+      answer(status, { error: code, error_description: 'unknown client' }),
+    );
+    expect(failure.result).toBe('failed_invalid_grant');
+    expect((failure as { clientRejected?: boolean }).clientRejected === true).toBe(mark);
+  });
+
+  it('a 5xx, a network failure or a malformed answer is never a client rejection', async () => {
+    const failures = [
+      await classifyAnswer(answer(500, { error: 'server_error' })),
+      await classifyAnswer(answer(200, '{not json')),
+      await refreshFailure(`http://127.0.0.1:${await pickFreePort()}/token`),
+    ];
+    for (const failure of failures) {
+      expect((failure as { clientRejected?: boolean }).clientRejected).toBeUndefined();
+    }
+  });
+
   it('HTTP 500 is a server error without retry-after', async () => {
     const failure = await classifyAnswer(answer(500, { error: 'server_error' }));
     expect(failure).toMatchObject({ result: 'failed_server_error', retryAfterMs: null });

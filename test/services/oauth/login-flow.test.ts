@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { startOAuthTestServer } from '../../oauthserver/index.js';
 import type { OAuthTestServer } from '../../oauthserver/index.js';
 import { OAuthFlowError } from '../../../services/errors.js';
-import { OAuthSetupError } from '../../../services/oauth/oauth-errors.js';
+import { ClientRejectedError, OAuthSetupError } from '../../../services/oauth/oauth-errors.js';
 import { runLoginFlow } from '../../../services/oauth/login-flow.js';
 import { pickFreePort } from '../../../services/oauth/redirect.js';
 import { browserLogin, captureLogger, httpEntry } from './fixtures.js';
@@ -98,6 +98,56 @@ describe('runLoginFlow', () => {
     );
     expect(second.record.registration?.client_id).toBe(first.record.registration?.client_id);
     expect(second.record.tokens?.access_token).not.toBe(first.record.tokens?.access_token);
+  });
+
+  it('a registration the token endpoint rejected is not reused: the login registers anew on the same redirect URI', async () => {
+    const first = await browserLogin({ entry: httpEntry(as.mcpUrl), record: null });
+    const stale = first.record.registration!.client_id;
+    as.forgetClients();
+
+    const second = await browserLogin({
+      entry: httpEntry(as.mcpUrl),
+      record: first.record,
+      rejectedClientId: stale,
+    });
+
+    expect(registrations()).toBe(2);
+    expect(second.authUrl.searchParams.get('client_id')).not.toBe(stale);
+    expect(second.authUrl.searchParams.get('redirect_uri')).toBe(
+      first.authUrl.searchParams.get('redirect_uri'),
+    );
+    expect(second.visit.callbackStatus).toBe(200);
+    expect(second.record.registration?.client_id).toBe(
+      second.authUrl.searchParams.get('client_id'),
+    );
+    expect(second.record.callback_port).toBe(first.record.callback_port);
+    // The new registration is persisted at once, with the old tokens still in place.
+    expect(second.registered).toHaveLength(1);
+    expect(second.registered[0].registration?.client_id).not.toBe(stale);
+    expect(second.registered[0].tokens?.refresh_token).toBe(first.record.tokens?.refresh_token);
+  });
+
+  it('invalid_client at the code exchange fails the login as a client rejection naming the server', async () => {
+    const failure = await runLoginFlow({
+      entry: httpEntry(as.mcpUrl),
+      serverKey: 'k',
+      record: null,
+      correlationId: 'c',
+      logger: captureLogger().logger,
+      onAuthUrl: (url) => {
+        // The AS forgets the client between the authorize redirect and the code exchange.
+        void fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(10_000) }).then((r) => {
+          as.forgetClients();
+          return fetch(r.headers.get('location')!, { signal: AbortSignal.timeout(10_000) });
+        });
+      },
+    }).catch((e: unknown) => e);
+
+    expect(failure).toBeInstanceOf(ClientRejectedError);
+    expect(failure).toMatchObject({ result: 'failed_invalid_grant', clientRejected: true });
+    expect((failure as Error).message).toMatch(
+      /^demo: Token endpoint rejected the grant: invalid_client/,
+    );
   });
 
   it('oauth.redirect_uri pins the redirect URI and the listening port', async () => {
