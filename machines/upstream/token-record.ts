@@ -37,6 +37,21 @@ export interface RefreshOutcome {
   at: number;
   error?: string;
   correlation_id?: string;
+  /**
+   * The client_id the token endpoint rejected (`invalid_client`). When it is the stored dynamic
+   * registration, the next login (by the daemon or standalone) registers a new client instead.
+   */
+  rejected_client_id?: string;
+}
+
+/**
+ * The refresh outcome a record carries when its tokens are dead: the token endpoint refused
+ * its grant (SPEC §3: login required, no retries). Null for a record without tokens (nothing
+ * to refuse) and after a successful refresh or a login, which replace the outcome.
+ */
+export function deadGrantOf(record: TokenRecord | null): RefreshOutcome | null {
+  const outcome = record?.last_refresh;
+  return record?.tokens && outcome?.result === 'failed_invalid_grant' ? outcome : null;
 }
 
 /**

@@ -38,8 +38,11 @@ export type UpstreamEvent =
  */
 export type UpstreamEmitted = { type: 'refresh.outcome'; event: UpstreamEvent };
 
-/** Why a record is written: CAS on refresh, plain put on login/registration. */
-export type IssueKind = 'refresh' | 'login' | 'registration';
+/**
+ * Why a record is written: CAS on refresh and on a refresh outcome (the tokens' grant was
+ * refused), plain put on login/registration.
+ */
+export type IssueKind = 'refresh' | 'outcome' | 'login' | 'registration';
 
 /** Events an upstream actor sends to its parent (the supervisor). */
 export type UpstreamToParent =

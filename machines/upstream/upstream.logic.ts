@@ -2,7 +2,7 @@
  * @module Pure helpers behind the upstream machine's named guards, delays and actions: failure
  * bookkeeping, when the next refresh is due, whether a token is usable.
  */
-import type { TokenRecord } from './token-record.js';
+import type { RefreshOutcome, RefreshResult, TokenRecord } from './token-record.js';
 import {
   accessExpired,
   backoffMs,
@@ -84,6 +84,22 @@ export function afterFailure(
   };
 }
 
+/** Context changes that park a server in `loginRequired` with `reason` (SPEC §3). */
+export function parked(
+  context: UpstreamContext,
+  params: { reason: string; oauthError?: boolean },
+): Partial<UpstreamContext> {
+  return {
+    loginReason: params.reason,
+    oauthError: params.oauthError ? params.reason : null,
+    oauth: true,
+    flow: null,
+    failures: 0,
+    nextRetryAt: null,
+    ...withInternal(context, { pending: null }),
+  };
+}
+
 /** Milliseconds until the planned retry, or until the refresh token expires if that is sooner. */
 export function backoffDelayMs(context: UpstreamContext): number {
   const now = context.env.now();
@@ -140,6 +156,61 @@ export function rejectedClientAfter(
     return context.internal.rejectedClientId;
   }
   return stored;
+}
+
+/**
+ * The record to commit after the token endpoint refused the grant of `context.record`: the same
+ * tokens with the outcome (SPEC §1: refresh outcomes are persisted), so that a restart, another
+ * replica and a standalone `auth status` or `auth login` know them dead. Null when there is no
+ * stored record to note it in.
+ */
+export function withDeadGrant(
+  context: UpstreamContext,
+  failure: ClassifiedFailure,
+): TokenRecord | null {
+  const record = context.record;
+  if (!record?.tokens || record.generation < 1) return null;
+  const clientId = context.entry.oauth?.client_id ?? record.registration?.client_id;
+  const outcome: RefreshOutcome = {
+    result: 'failed_invalid_grant',
+    at: context.env.now(),
+    error: failure.message,
+    ...(context.flow ? { correlation_id: context.flow.correlationId } : {}),
+    ...(failure.clientRejected === true && clientId ? { rejected_client_id: clientId } : {}),
+  };
+  return { ...record, last_refresh: outcome };
+}
+
+/** The park reason of a server whose stored tokens were found dead (`deadGrantOf`). */
+export function storedDeadGrantReason(context: UpstreamContext, outcome: RefreshOutcome): string {
+  return deadGrantReason(context, {
+    result: 'failed_invalid_grant',
+    message: outcome.error ?? 'The token endpoint refused the grant',
+    clientRejected: outcome.rejected_client_id !== undefined,
+  });
+}
+
+/**
+ * The last refresh result a new actor starts from: a stored failure still holds; a stored
+ * success says nothing about this process's first answer from the upstream (a 401 at connect
+ * is worth a refresh: `mayRefreshForConnect`).
+ */
+export function storedResult(record: TokenRecord | null): RefreshResult | null {
+  const result = record?.last_refresh?.result;
+  return result === undefined || result === 'success' ? null : result;
+}
+
+/**
+ * The dynamically registered client_id a stored outcome says the token endpoint rejected, while
+ * it is still the stored registration (a configured client is never re-registered).
+ */
+export function storedRejectedClient(
+  entry: { oauth: { client_id?: string | null } | null },
+  record: TokenRecord | null,
+): string | null {
+  const rejected = record?.last_refresh?.rejected_client_id;
+  if (!rejected || entry.oauth?.client_id) return null;
+  return record?.registration?.client_id === rejected ? rejected : null;
 }
 
 /** Whether a change seen in the store removed the tokens this actor still holds (a logout). */

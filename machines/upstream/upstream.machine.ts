@@ -6,7 +6,13 @@
  */
 import { assign } from 'xstate';
 import { providedRefresh } from './refresher.js';
-import { clampJitter, failureOf, loginFailedReason } from './upstream.logic.js';
+import {
+  clampJitter,
+  failureOf,
+  loginFailedReason,
+  storedRejectedClient,
+  storedResult,
+} from './upstream.logic.js';
 import { upstreamSetup } from './upstream.setup.js';
 import {
   adoptedLogoutTransition,
@@ -35,7 +41,7 @@ export const upstreamMachine = upstreamSetup.createMachine({
     failures: 0,
     nextRetryAt: null,
     lastError: null,
-    lastResult: input.record?.last_refresh?.result ?? null,
+    lastResult: storedResult(input.record),
     loginReason: null,
     oauthError: null,
     flow: null,
@@ -46,7 +52,7 @@ export const upstreamMachine = upstreamSetup.createMachine({
       lastAttemptAt: null,
       refreshNow: false,
       pending: null,
-      rejectedClientId: null,
+      rejectedClientId: storedRejectedClient(input.entry, input.record),
     },
     storeAvailable: true,
   }),
@@ -134,6 +140,11 @@ export const upstreamMachine = upstreamSetup.createMachine({
                   oauthError: true,
                 }),
               },
+            },
+            {
+              guard: 'deadGrantStored',
+              target: '#upstream.loginRequired',
+              actions: 'parkStoredDeadGrant',
             },
             {
               guard: 'refreshTokenExpired',

@@ -17,7 +17,7 @@ import {
   stateIn,
 } from 'xstate';
 import { refresherLogic, type RefresherCommand } from './refresher.js';
-import type { TokenRecord } from './token-record.js';
+import { deadGrantOf, type TokenRecord } from './token-record.js';
 import { accessExpired, refreshTokenExpired } from './timing.js';
 import type { UpstreamEmitted, UpstreamEvent, UpstreamToParent } from './upstream.events.js';
 import {
@@ -32,7 +32,11 @@ import {
   loggedOutElsewhere,
   refreshDelayMs,
   refreshIsDue,
+  parked,
   rejectedClientAfter,
+  storedDeadGrantReason,
+  storedRejectedClient,
+  withDeadGrant,
   withInternal,
 } from './upstream.logic.js';
 import type {
@@ -85,6 +89,8 @@ export const upstreamSetup = setup({
   guards: {
     isDisabled: ({ context }) => !context.entry.enabled,
     recordCorrupt: ({ context }) => context.internal.recordError !== null,
+    /** The stored tokens' grant was refused (here, by another replica, or before a restart). */
+    deadGrantStored: ({ context }) => deadGrantOf(context.record) !== null,
     usesOAuth: ({ context }) => context.oauth,
     refreshTokenExpired: ({ context }) => refreshTokenExpired(context.record, context.env.now()),
     accessExpiredWithRefresh: ({ context }) =>
@@ -117,8 +123,13 @@ export const upstreamSetup = setup({
     lostRaceToNewer: ({ context }, params: { current: UpstreamContext['record'] }) =>
       isNewer(params.current, context.record) &&
       hasUsableAccessToken(params.current, context.env.now()),
+    // New tokens (a login elsewhere), not the held ones written again with a note (an outcome,
+    // a registration): those would only be refused again.
     externalUsable: ({ context }, params: { record: UpstreamContext['record'] }) =>
-      isNewer(params.record, context.record) && Boolean(params.record?.tokens?.access_token),
+      isNewer(params.record, context.record) &&
+      Boolean(params.record?.tokens?.access_token) &&
+      params.record?.tokens?.access_token !== context.record?.tokens?.access_token &&
+      deadGrantOf(params.record) === null,
     notRefreshing: not(stateIn({ degraded: 'refreshing' })),
     /** The answer is the commit of the login's own token (not of its earlier registration). */
     loginPersisted: ({ context }, params: { record: UpstreamContext['record'] }) =>
@@ -171,16 +182,62 @@ export const upstreamSetup = setup({
       },
     })),
     issueRefreshed: enqueueActions(({ context, enqueue }, params: { output: RefreshOutput }) => {
-      enqueue.assign(withInternal(context, { pending: params.output.record }));
+      const { output } = params;
+      // The new tokens carry the refresh's outcome (SPEC §1), replacing any earlier one.
+      const record: TokenRecord =
+        output.kind === 'issued'
+          ? {
+              ...output.record,
+              last_refresh: {
+                result: 'success',
+                at: context.env.now(),
+                ...(context.flow ? { correlation_id: context.flow.correlationId } : {}),
+              },
+            }
+          : output.record;
+      enqueue.assign(withInternal(context, { pending: record }));
       enqueue.sendParent({
         type: 'token.issued',
         name: context.entry.name,
         kind: 'refresh',
-        record: params.output.record,
-        expectedGeneration:
-          params.output.kind === 'issued' ? params.output.redeemedGeneration : null,
+        record,
+        expectedGeneration: output.kind === 'issued' ? output.redeemedGeneration : null,
         correlationId: context.flow?.correlationId ?? '',
       } satisfies UpstreamToParent);
+    }),
+    /**
+     * Notes in the store that the token endpoint refused the held tokens' grant (SPEC §1: refresh
+     * outcomes are persisted): compare-and-swap on the held generation, so a login or rotation
+     * committed meanwhile wins. The answer only updates the held record (`token.persisted` at
+     * the root); a lost race is dropped.
+     */
+    recordDeadGrant: enqueueActions(({ context, enqueue }, params: { error: unknown }) => {
+      const record = withDeadGrant(context, failureOf(params.error));
+      if (!record) return;
+      enqueue.sendParent({
+        type: 'token.issued',
+        name: context.entry.name,
+        kind: 'outcome',
+        record,
+        expectedGeneration: record.generation,
+        correlationId: context.flow?.correlationId ?? '',
+      } satisfies UpstreamToParent);
+    }),
+    /** Parks a server whose stored tokens were refused, as the refusal itself parked it. */
+    parkStoredDeadGrant: assign(({ context }) => {
+      const outcome = deadGrantOf(context.record)!;
+      const rejectedClientId =
+        storedRejectedClient(context.entry, context.record) ?? context.internal.rejectedClientId;
+      return {
+        ...parked(
+          { ...context, internal: { ...context.internal, rejectedClientId } },
+          {
+            reason: storedDeadGrantReason(context, outcome),
+          },
+        ),
+        lastResult: 'failed_invalid_grant' as const,
+        lastError: outcome.error ?? null,
+      };
     }),
     adoptRecord: assign(({ context }, params: { record: UpstreamContext['record'] }) => ({
       record: params.record,
@@ -205,15 +262,9 @@ export const upstreamSetup = setup({
     recordFailure: assign(({ context }, params: { error: unknown }) =>
       afterFailure(context, failureOf(params.error)),
     ),
-    park: assign(({ context }, params: { reason: string; oauthError?: boolean }) => ({
-      loginReason: params.reason,
-      oauthError: params.oauthError ? params.reason : null,
-      oauth: true,
-      flow: null,
-      failures: 0,
-      nextRetryAt: null,
-      ...withInternal(context, { pending: null }),
-    })),
+    park: assign(({ context }, params: { reason: string; oauthError?: boolean }) =>
+      parked(context, params),
+    ),
     noteDeadGrant: assign((_, params: { error: unknown }) => ({
       lastResult: 'failed_invalid_grant' as const,
       lastError: failureOf(params.error).message,
@@ -237,13 +288,15 @@ export const upstreamSetup = setup({
     })),
     issueRecord: enqueueActions(
       ({ context, enqueue }, params: { record: TokenRecord; kind: 'login' | 'registration' }) => {
-        if (params.kind === 'login')
-          enqueue.assign(withInternal(context, { pending: params.record }));
+        // A login's new tokens replace whatever was noted of the old ones' refreshes.
+        const record =
+          params.kind === 'login' ? { ...params.record, last_refresh: null } : params.record;
+        if (params.kind === 'login') enqueue.assign(withInternal(context, { pending: record }));
         enqueue.sendParent({
           type: 'token.issued',
           name: context.entry.name,
           kind: params.kind,
-          record: params.record,
+          record,
           expectedGeneration: null,
           correlationId: context.flow?.correlationId ?? '',
         } satisfies UpstreamToParent);

@@ -93,6 +93,10 @@ export function deadGrantActions() {
       params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }),
     },
     {
+      type: 'recordDeadGrant' as const,
+      params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }),
+    },
+    {
       type: 'park' as const,
       params: ({ context, event }: { context: UpstreamContext; event: { error: unknown } }) => ({
         reason: deadGrantReason(context, failureOf(event.error)),

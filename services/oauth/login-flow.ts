@@ -122,7 +122,13 @@ async function login(options: LoginFlowOptions, http: OAuthHttp): Promise<TokenR
     now,
   });
   const granted = issued.response.scope ? splitScope(issued.response.scope) : scopes;
-  return { ...withTokens(record, issued.response, issued.arrivedAt), scopes: granted };
+  // New tokens: a refused grant (and a rejected client) recorded for the old ones no longer
+  // applies.
+  return {
+    ...withTokens(record, issued.response, issued.arrivedAt),
+    scopes: granted,
+    last_refresh: null,
+  };
 }
 
 /**

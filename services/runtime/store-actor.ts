@@ -61,7 +61,7 @@ export function createStoreActor(store: TokenStore, logger: Logger) {
         }
         case 'store.save': {
           const { record, kind } = command;
-          if (kind === 'refresh' && command.expectedGeneration !== null) {
+          if ((kind === 'refresh' || kind === 'outcome') && command.expectedGeneration !== null) {
             const outcome = await store.commit(record, command.expectedGeneration);
             if (outcome.committed) {
               note(record.server_key, outcome.record.generation);
@@ -72,7 +72,9 @@ export function createStoreActor(store: TokenStore, logger: Logger) {
                 name: command.name,
                 kind,
                 error:
-                  'the stored record changed since this refresh began (another process rotated it)',
+                  kind === 'refresh'
+                    ? 'the stored record changed since this refresh began (another process rotated it)'
+                    : 'the stored record changed since this refresh began (another process wrote it)',
                 current: outcome.current,
               });
             }

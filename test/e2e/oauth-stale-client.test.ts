@@ -64,8 +64,12 @@ describe('a client registration the authorization server forgot', { timeout: 150
     });
     const refreshes = refreshRequests(as);
     expect(refreshes.map((e) => [e.status, e.error])).toEqual([[401, 'invalid_client']]);
-    // Nothing is lost until the new login commits: tokens and registration as they were.
-    expect(await storedSummary(dataDir, 'stale', as.mcpUrl)).toEqual(tokensBefore);
+    // Nothing is lost until the new login commits: tokens and registration as they were, the
+    // refusal noted beside them (one more generation: SPEC §1 persists refresh outcomes).
+    expect(await storedSummary(dataDir, 'stale', as.mcpUrl)).toEqual({
+      ...tokensBefore,
+      generation: tokensBefore.generation! + 1,
+    });
     expect(await storedClient(dataDir, as.mcpUrl)).toEqual(before);
     expect(proxy.logLines()).toContainEqual(
       expect.objectContaining({ msg: 'OAuth login required', server: 'stale', error: REASON }),

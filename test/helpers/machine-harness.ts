@@ -310,7 +310,9 @@ export function createHarness(options: {
           }
           const result = store.put(
             command.record,
-            command.kind === 'refresh' ? command.expectedGeneration : null,
+            command.kind === 'refresh' || command.kind === 'outcome'
+              ? command.expectedGeneration
+              : null,
           );
           if (!result.ok) {
             return {

@@ -45,6 +45,7 @@ describe('path coverage (xstate/graph)', () => {
       actions: {
         issueRefreshed: assign(({ context }) => withInternal(context, { pending: fresh })),
         issueRecord: assign(({ context }) => withInternal(context, { pending: fresh })),
+        recordDeadGrant: () => undefined,
         clearTokens: assign({ record: null }),
       },
     });

@@ -97,8 +97,18 @@ describe('upstream machine: the token endpoint rejects the client (invalid_clien
     expect(context.loginReason).toBe(DYNAMIC_REASON);
     expect(context.oauthError).toBeNull();
     expect(context.lastResult).toBe('failed_invalid_grant');
-    // Nothing is lost until a new login commits: the stored record is untouched.
-    expect(h.store.records.get(dynamic.serverKey)).toEqual(registeredRecord(dynamic.serverKey));
+    // Nothing is lost until a new login commits: tokens and registration stay as they were;
+    // the refusal is noted beside them (SPEC §1: refresh outcomes are persisted).
+    const seeded = registeredRecord(dynamic.serverKey);
+    const stored = h.store.records.get(dynamic.serverKey)!;
+    expect({ ...stored, generation: 1, updated_at: seeded.updated_at, last_refresh: null }).toEqual(
+      seeded,
+    );
+    expect(stored.last_refresh).toMatchObject({
+      result: 'failed_invalid_grant',
+      error: clientRejected.message,
+      rejected_client_id: 'client-stale',
+    });
     expect(context.record?.tokens?.refresh_token).toBe('rt-seed-gh');
 
     const input = await startLogin(h);
