@@ -4,7 +4,8 @@
  * the store's watch; otherwise the next `serve` uses it.
  */
 import { randomUUID } from 'node:crypto';
-import { emptyRecord, type TokenRecord } from '../machines/upstream/token-record.js';
+import { deadGrantOf, emptyRecord, type TokenRecord } from '../machines/upstream/token-record.js';
+import { storedRejectedClient } from '../machines/upstream/upstream.logic.js';
 import { serverTarget, type ServerEntry } from '../services/config/index.js';
 import { LoginRequiredError, NotFoundError, ProxyError } from '../services/errors.js';
 import { createLogger } from '../services/logger/index.js';
@@ -56,10 +57,12 @@ export async function standaloneLogin(
   });
   return withStore(ctx, async (store) => {
     const existing = await readOrNull(store, key);
+    // A token the authorization server refused to refresh is no login to keep.
     if (
       !options.force &&
       existing?.tokens?.access_token &&
-      (existing.expires_at === null || existing.expires_at > Date.now())
+      (existing.expires_at === null || existing.expires_at > Date.now()) &&
+      deadGrantOf(existing) === null
     ) {
       return 'already';
     }
@@ -72,6 +75,8 @@ export async function standaloneLogin(
         record: existing ?? emptyRecord(key, entry.name, entry.url),
         logger,
         correlationId: randomUUID(),
+        // A registration the token endpoint rejected (invalid_client) is registered anew.
+        rejectedClientId: storedRejectedClient(entry, existing),
         signal,
         onAuthUrl: (url) => void options.onAuthUrl(url),
         onRegistered: (registered) => void store.put(registered).catch(() => undefined),
@@ -137,7 +142,7 @@ export async function standaloneStatus(ctx: ClientContext): Promise<StatusRow[]>
       const status =
         result.status === 'corrupt'
           ? 'error'
-          : !record?.tokens
+          : !record?.tokens || deadGrantOf(record)
             ? entry.oauth || record
               ? 'login_required'
               : 'none'
