@@ -308,12 +308,8 @@ export function createHarness(options: {
               current: store.records.get(command.record.server_key) ?? null,
             };
           }
-          const result = store.put(
-            command.record,
-            command.kind === 'refresh' || command.kind === 'outcome'
-              ? command.expectedGeneration
-              : null,
-          );
+          // Refreshes and refresh outcomes compare-and-swap, as services/runtime/store-actor.ts.
+          const result = store.put(command.record, command.expectedGeneration);
           if (!result.ok) {
             return {
               type: 'store.save_failed',

@@ -5,16 +5,13 @@
  * is reported down, then up. A store that is not unreachable but failing still fails at once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createActor, setup, type AnyActorRef } from 'xstate';
-import type { StoreCommand, StoreReport } from '../../machines/supervisor/supervisor.types.js';
 import { withTokens } from '../../machines/upstream/token-record.js';
 import { StoreError } from '../../services/errors.js';
-import { createStoreActor } from '../../services/runtime/store-actor.js';
 import { openPostgresStore } from '../../services/token-store/postgres-store.js';
 import type { TokenStore } from '../../services/token-store/token-store.js';
 import { useEmbeddedPostgres } from '../helpers/embedded-postgres.js';
 import { waitFor } from '../helpers/proxy-process.js';
-import { memoryLogger } from '../http/support/memory-logger.js';
+import { runStoreActor } from '../helpers/store-actor.js';
 import { GITHUB, KEY, loggedIn } from '../services/token-store/support.js';
 
 const postgres = useEmbeddedPostgres();
@@ -22,23 +19,6 @@ const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
-
-/** Runs the store actor under a parent that records every report. */
-function runStoreActor(store: TokenStore) {
-  const reports: StoreReport[] = [];
-  const parent = createActor(
-    setup({ actors: { store: createStoreActor(store, memoryLogger().logger) } }).createMachine({
-      invoke: { id: 'store', src: 'store' },
-      on: { '*': { actions: ({ event }) => void reports.push(event as StoreReport) } },
-    }),
-  );
-  parent.start();
-  cleanup.push(() => {
-    parent.stop();
-  });
-  const child = parent.getSnapshot().children.store as AnyActorRef;
-  return { reports, send: (command: StoreCommand) => child.send(command) };
-}
 
 describe('store actor while PostgreSQL is down', () => {
   it('holds a refresh commit until PostgreSQL returns, then commits it', async () => {
@@ -54,7 +34,7 @@ describe('store actor while PostgreSQL is down', () => {
       { access_token: 'at-2', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-2' },
       Date.now(),
     );
-    const actor = runStoreActor(store);
+    const actor = runStoreActor(store, (stop) => cleanup.push(stop));
 
     await postgres().pause();
     actor.send({
@@ -103,7 +83,7 @@ describe('store actor while PostgreSQL is down', () => {
       watch: () => () => undefined,
       close: async () => undefined,
     };
-    const actor = runStoreActor(broken);
+    const actor = runStoreActor(broken, (stop) => cleanup.push(stop));
     actor.send({
       type: 'store.save',
       name: 'github',

@@ -5,15 +5,13 @@
  * rotation elsewhere), leaving that write as it is.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createActor, setup, type AnyActorRef } from 'xstate';
-import type { StoreCommand, StoreReport } from '../../../machines/supervisor/supervisor.types.js';
+import type { StoreCommand } from '../../../machines/supervisor/supervisor.types.js';
 import type { TokenRecord } from '../../../machines/upstream/token-record.js';
-import { createStoreActor } from '../../../services/runtime/store-actor.js';
 import { openLmdbStore } from '../../../services/token-store/index.js';
 import type { TokenStore } from '../../../services/token-store/token-store.js';
 import { waitFor } from '../../helpers/proxy-process.js';
 import { makeTmpDir, removeTmpDir } from '../../helpers/tmp-dir.js';
-import { memoryLogger } from '../../http/support/memory-logger.js';
+import { runStoreActor } from '../../helpers/store-actor.js';
 import { GITHUB, KEY, loggedIn } from '../token-store/support.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -27,23 +25,6 @@ async function lmdbStore(): Promise<TokenStore> {
   const store = await openLmdbStore({ dataDir, encryptionKey: KEY });
   cleanup.push(() => store.close());
   return store;
-}
-
-/** Runs the store actor under a parent that records every report. */
-function runStoreActor(store: TokenStore) {
-  const reports: StoreReport[] = [];
-  const parent = createActor(
-    setup({ actors: { store: createStoreActor(store, memoryLogger().logger) } }).createMachine({
-      invoke: { id: 'store', src: 'store' },
-      on: { '*': { actions: ({ event }) => void reports.push(event as StoreReport) } },
-    }),
-  );
-  parent.start();
-  cleanup.push(() => {
-    parent.stop();
-  });
-  const child = parent.getSnapshot().children.store as AnyActorRef;
-  return { reports, send: (command: StoreCommand) => child.send(command) };
 }
 
 const refused = (record: TokenRecord): TokenRecord => ({
@@ -64,7 +45,7 @@ describe('store actor: a refresh outcome', () => {
   it('is committed on the generation the child held, tokens unchanged', async () => {
     const store = await lmdbStore();
     const held = await store.put(loggedIn(GITHUB, 'at-1', 'rt-1'));
-    const actor = runStoreActor(store);
+    const actor = runStoreActor(store, (stop) => cleanup.push(stop));
     actor.send(note(held, held.generation));
 
     const saved = await waitFor(() => actor.reports.find((r) => r.type === 'store.saved'), {
@@ -83,7 +64,7 @@ describe('store actor: a refresh outcome', () => {
     const store = await lmdbStore();
     const held = await store.put(loggedIn(GITHUB, 'at-1', 'rt-1'));
     const login = await store.put(loggedIn(GITHUB, 'at-login', 'rt-login'));
-    const actor = runStoreActor(store);
+    const actor = runStoreActor(store, (stop) => cleanup.push(stop));
     actor.send(note(held, held.generation));
 
     const failed = await waitFor(() => actor.reports.find((r) => r.type === 'store.save_failed'), {
