@@ -23,6 +23,7 @@ import {
   persistFailed,
   refreshExpiredActions,
   refreshingState,
+  refusedElsewhere,
 } from './upstream.transitions.js';
 
 export const upstreamMachine = upstreamSetup.createMachine({
@@ -97,6 +98,7 @@ export const upstreamMachine = upstreamSetup.createMachine({
         target: '.loginRequired',
         actions: loggedOutElsewhereActions(),
       },
+      refusedElsewhere(),
       {
         guard: { type: 'isNewer', params: ({ event }) => ({ record: event.record }) },
         actions: { type: 'assignRecord', params: ({ event }) => ({ record: event.record }) },
@@ -343,6 +345,7 @@ export const upstreamMachine = upstreamSetup.createMachine({
                 target: '#upstream.loginRequired',
                 actions: loggedOutElsewhereActions(),
               },
+              refusedElsewhere(),
               {
                 guard: { type: 'isNewer', params: ({ event }) => ({ record: event.record }) },
                 target: 'refreshScheduled',
@@ -409,11 +412,15 @@ export const upstreamMachine = upstreamSetup.createMachine({
         // Parked: a login always starts a flow, even while the access token is still valid (its
         // refresh token was rejected, or the user logged out).
         'auth.login': { target: 'loggingIn' },
-        'token.external': {
-          guard: { type: 'externalUsable', params: ({ event }) => ({ record: event.record }) },
-          target: 'connecting',
-          actions: { type: 'adoptRecord', params: ({ event }) => ({ record: event.record }) },
-        },
+        // New tokens wake it; anything else newer is taken as data only (it stays parked).
+        'token.external': [
+          {
+            guard: { type: 'externalUsable', params: ({ event }) => ({ record: event.record }) },
+            target: 'connecting',
+            actions: { type: 'adoptRecord', params: ({ event }) => ({ record: event.record }) },
+          },
+          adoptQuietly(),
+        ],
       },
     },
     loggingIn: {

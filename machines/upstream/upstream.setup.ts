@@ -91,6 +91,8 @@ export const upstreamSetup = setup({
     recordCorrupt: ({ context }) => context.internal.recordError !== null,
     /** The stored tokens' grant was refused (here, by another replica, or before a restart). */
     deadGrantStored: ({ context }) => deadGrantOf(context.record) !== null,
+    refusedElsewhere: ({ context }, params: { record: UpstreamContext['record'] }) =>
+      isNewer(params.record, context.record) && deadGrantOf(params.record) !== null,
     usesOAuth: ({ context }) => context.oauth,
     refreshTokenExpired: ({ context }) => refreshTokenExpired(context.record, context.env.now()),
     accessExpiredWithRefresh: ({ context }) =>

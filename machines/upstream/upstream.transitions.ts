@@ -54,6 +54,32 @@ export function adoptedLogoutTransition() {
   };
 }
 
+/**
+ * Another process noted that the token endpoint refused the stored tokens (a newer record whose
+ * `last_refresh` is a dead grant): park with its reason, as the refusal parked that process,
+ * instead of spending the dead refresh token here too.
+ */
+export function refusedElsewhere() {
+  return {
+    guard: {
+      type: 'refusedElsewhere' as const,
+      params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({
+        record: event.record,
+      }),
+    },
+    target: '#upstream.loginRequired',
+    actions: [
+      {
+        type: 'assignRecord' as const,
+        params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({
+          record: event.record,
+        }),
+      },
+      'parkStoredDeadGrant' as const,
+    ],
+  };
+}
+
 /** Takes a newer stored record as data only (no state change). */
 export function adoptQuietly() {
   return {

@@ -148,6 +148,38 @@ describe('upstream machine: persisted refresh outcomes', () => {
     expect(h.world.refreshCalls).toHaveLength(1);
   });
 
+  it.each([
+    ['authenticated.refreshScheduled', 'ok' as const],
+    ['degraded.waiting', { result: 'failed_network', message: 'connect ECONNREFUSED' } as const],
+  ])(
+    'in %s, a refusal noted by another replica parks at once, without a refresh of its own',
+    async (state, refreshMode) => {
+      const record = seeded();
+      const h = createHarness({
+        servers: [gh],
+        records: [record],
+        configure: (w) => (w.refreshMode = refreshMode),
+      });
+      h.supervisor.start();
+      await h.advance(refreshMode === 'ok' ? 0 : 150_000);
+      expect(h.state('gh')).toBe(state);
+      const calls = h.world.refreshCalls.length;
+      h.supervisor.send({
+        type: 'store.changed',
+        serverKey: gh.serverKey,
+        record: {
+          ...record,
+          generation: 5,
+          last_refresh: { result: 'failed_invalid_grant', at: T0, error: invalidGrant.message },
+        },
+      });
+      await h.advance(3600_000);
+      expect(h.state('gh')).toBe('loginRequired');
+      expect(h.child('gh').getSnapshot().context.loginReason).toBe(REVOKED_REASON);
+      expect(h.world.refreshCalls).toHaveLength(calls);
+    },
+  );
+
   it('a parked server wakes on new tokens from elsewhere, not on its own tokens written again', async () => {
     const stored = await refusedOnce(invalidGrant);
     const h = await restartWith(stored);
