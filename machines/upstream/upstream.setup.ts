@@ -120,6 +120,15 @@ export const upstreamSetup = setup({
     loginWanted: ({ context }, params: { force: boolean }) =>
       params.force || !hasUsableAccessToken(context.record, context.env.now()),
     // `current` is null also when the store failed: only a stored record without tokens is a logout.
+    /**
+     * The commit of a refreshed token lost to another replica's note that the same refresh token
+     * was refused (its refresh raced this one's after the lease ran out): the note is older news
+     * than the tokens this refresh holds.
+     */
+    lostToRefusalNote: ({ context }, params: { current: UpstreamContext['record'] }) =>
+      context.internal.pending !== null &&
+      deadGrantOf(params.current) !== null &&
+      params.current?.tokens?.refresh_token === context.record?.tokens?.refresh_token,
     lostRaceToLogout: ({ context }, params: { current: UpstreamContext['record'] }) =>
       params.current !== null && loggedOutElsewhere(params.current, context.record),
     lostRaceToNewer: ({ context }, params: { current: UpstreamContext['record'] }) =>
@@ -207,6 +216,21 @@ export const upstreamSetup = setup({
         correlationId: context.flow?.correlationId ?? '',
       } satisfies UpstreamToParent);
     }),
+    /** Commits the held refreshed token again, over the record that won the race. */
+    reissuePending: enqueueActions(
+      ({ context, enqueue }, params: { current: UpstreamContext['record'] }) => {
+        const { pending } = context.internal;
+        if (!pending || !params.current) return;
+        enqueue.sendParent({
+          type: 'token.issued',
+          name: context.entry.name,
+          kind: 'refresh',
+          record: pending,
+          expectedGeneration: params.current.generation,
+          correlationId: context.flow?.correlationId ?? '',
+        } satisfies UpstreamToParent);
+      },
+    ),
     /**
      * Notes in the store that the token endpoint refused the held tokens' grant (SPEC §1: refresh
      * outcomes are persisted): compare-and-swap on the held generation, so a login or rotation

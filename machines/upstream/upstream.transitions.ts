@@ -134,13 +134,19 @@ export function deadGrantActions() {
 
 /** A persist failure: a newer record committed elsewhere is a lost race (adopt it), else a failure. */
 export function persistFailed(failureTarget: string, successTarget: string) {
+  const current = ({ event }: { event: { current: UpstreamContext['record'] } }) => ({
+    current: event.current,
+  });
   return [
+    // Another replica's note that the redeemed token was refused: this refresh's new token wins.
+    {
+      guard: { type: 'lostToRefusalNote' as const, params: current },
+      actions: { type: 'reissuePending' as const, params: current },
+    },
     {
       guard: {
         type: 'lostRaceToLogout' as const,
-        params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({
-          current: event.current,
-        }),
+        params: current,
       },
       target: '#upstream.loginRequired',
       actions: [
@@ -157,9 +163,7 @@ export function persistFailed(failureTarget: string, successTarget: string) {
     {
       guard: {
         type: 'lostRaceToNewer' as const,
-        params: ({ event }: { event: { current: UpstreamContext['record'] } }) => ({
-          current: event.current,
-        }),
+        params: current,
       },
       target: successTarget,
       actions: [

@@ -180,6 +180,28 @@ describe('upstream machine: persisted refresh outcomes', () => {
     },
   );
 
+  it("a refreshed token whose commit loses to another replica's note of the same token's refusal is committed over it", async () => {
+    const record = seeded();
+    const h = createHarness({ servers: [gh], records: [record] });
+    h.supervisor.start();
+    await h.advance(0);
+    // Another replica redeemed the same refresh token after the lease ran out, was refused, and
+    // noted it; this process has not seen the note yet.
+    h.store.records.set(gh.serverKey, {
+      ...record,
+      generation: 2,
+      last_refresh: { result: 'failed_invalid_grant', at: T0, error: invalidGrant.message },
+    });
+    await h.advance(150_000);
+
+    expect(h.state('gh')).toBe('authenticated.refreshScheduled');
+    const stored = h.store.records.get(gh.serverKey)!;
+    expect(stored.generation).toBe(3);
+    expect(stored.tokens?.access_token).not.toBe('at-seed-gh');
+    expect(stored.last_refresh?.result).toBe('success');
+    expect(h.child('gh').getSnapshot().context.record).toEqual(stored);
+  });
+
   it('a parked server wakes on new tokens from elsewhere, not on its own tokens written again', async () => {
     const stored = await refusedOnce(invalidGrant);
     const h = await restartWith(stored);
