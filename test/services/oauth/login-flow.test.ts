@@ -22,24 +22,32 @@ afterEach(async () => {
   await as.stop();
 });
 
+/** Runs a login with test defaults (overridden by `options`) and answers what it threw. */
+function failedLogin(options: Partial<Parameters<typeof runLoginFlow>[0]> = {}): Promise<unknown> {
+  return runLoginFlow({
+    entry: httpEntry(as.mcpUrl),
+    serverKey: 'k',
+    record: null,
+    correlationId: 'c',
+    logger: captureLogger().logger,
+    onAuthUrl: () => undefined,
+    ...options,
+  }).catch((e: unknown) => e);
+}
+
 const registrations = () => as.log().filter((e) => e.path === '/register').length;
 
 /** Starts a login whose "browser" sends `query` (on top of the real state) to the redirect URI. */
 async function forgedCallback(query: (authUrl: URL) => Record<string, string>) {
   let page: Promise<Response> | undefined;
-  const failure = await runLoginFlow({
-    entry: httpEntry(as.mcpUrl),
-    serverKey: 'demo_k',
-    record: null,
-    correlationId: 'corr-forged',
-    logger: captureLogger().logger,
+  const failure = await failedLogin({
     onAuthUrl: (url) => {
       const authUrl = new URL(url);
       const target = new URL(authUrl.searchParams.get('redirect_uri')!);
       for (const [k, v] of Object.entries(query(authUrl))) target.searchParams.set(k, v);
       page = fetch(target);
     },
-  }).catch((e: unknown) => e);
+  });
   return { failure, page: await page! };
 }
 
@@ -128,12 +136,7 @@ describe('runLoginFlow', () => {
   });
 
   it('invalid_client at the code exchange fails the login as a client rejection naming the server', async () => {
-    const failure = await runLoginFlow({
-      entry: httpEntry(as.mcpUrl),
-      serverKey: 'k',
-      record: null,
-      correlationId: 'c',
-      logger: captureLogger().logger,
+    const failure = await failedLogin({
       onAuthUrl: (url) => {
         // The AS forgets the client between the authorize redirect and the code exchange.
         void fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(10_000) })
@@ -144,7 +147,7 @@ describe('runLoginFlow', () => {
           // The login's failure is what the test checks; the browser's own outcome does not matter.
           .catch(() => undefined);
       },
-    }).catch((e: unknown) => e);
+    });
 
     expect(failure).toBeInstanceOf(ClientRejectedError);
     expect(failure).toMatchObject({ result: 'failed_invalid_grant', clientRejected: true });
@@ -227,14 +230,7 @@ describe('runLoginFlow', () => {
 
   it('a refused dynamic registration is an OAuth error naming the server', async () => {
     as.setFail({ mode: 'register_refused' });
-    const failure = await runLoginFlow({
-      entry: httpEntry(as.mcpUrl),
-      serverKey: 'k',
-      record: null,
-      correlationId: 'c',
-      logger: captureLogger().logger,
-      onAuthUrl: () => undefined,
-    }).catch((e: unknown) => e);
+    const failure = await failedLogin();
     expect(failure).toBeInstanceOf(OAuthSetupError);
     expect((failure as OAuthSetupError).message).toMatch(
       /^demo: the authorization server refused dynamic client registration \(.+\); set oauth\.client_id/,
@@ -243,14 +239,7 @@ describe('runLoginFlow', () => {
 
   it('an authorization server without metadata is an OAuth error naming the server', async () => {
     as.setFail({ mode: 'no_metadata' });
-    const failure = await runLoginFlow({
-      entry: httpEntry(as.mcpUrl),
-      serverKey: 'k',
-      record: null,
-      correlationId: 'c',
-      logger: captureLogger().logger,
-      onAuthUrl: () => undefined,
-    }).catch((e: unknown) => e);
+    const failure = await failedLogin();
     expect(failure).toBeInstanceOf(OAuthSetupError);
     expect((failure as Error).message).toContain('demo: the authorization server');
     expect((failure as Error).message).toContain('publishes no OAuth metadata');
@@ -272,14 +261,9 @@ describe('runLoginFlow', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const failure = await runLoginFlow({
+      const failure = await failedLogin({
         entry: httpEntry(as.mcpUrl, { redirect_uri: `http://127.0.0.1:${port}/oauth/callback` }),
-        serverKey: 'k',
-        record: null,
-        correlationId: 'c',
-        logger: captureLogger().logger,
-        onAuthUrl: () => undefined,
-      }).catch((e: unknown) => e);
+      });
       expect(failure).toBeInstanceOf(OAuthFlowError);
       expect((failure as Error).message).toContain(`port ${port} on 127.0.0.1 is in use`);
     } finally {
