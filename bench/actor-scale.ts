@@ -4,13 +4,17 @@
  * Figures: wall time, RSS (total and per actor), heap, event-loop delay.
  *
  * `npx tsx bench/actor-scale.ts [--actors 1000] [--hours 24] [--ttl 300] [--clock heap|xstate]
- * [--observer on|off] [--profile run.cpuprofile]`
+ * [--observer on|off] [--profile run.cpuprofile] [--floor-hours 4]`
+ *
+ * After the run, the same round trip with empty machines (bench/lib/protocol-floor.ts) runs for
+ * `--floor-hours` simulated hours (0: skipped): what XState alone costs per refresh here.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { commandLine, numberOption, option } from './lib/args.js';
 import { settledMemory } from './lib/gc.js';
 import { LoadSampler } from './lib/machine.js';
 import { profiled } from './lib/profile.js';
+import { runProtocolFloor, type FloorResult } from './lib/protocol-floor.js';
 import { newResult, saveResult } from './lib/report.js';
 import { createSimFleet } from './lib/sim-world.js';
 import { fixed, mb } from './lib/stats.js';
@@ -22,6 +26,7 @@ const clockKind = option('clock', 'heap') === 'xstate' ? 'xstate' : 'heap';
 const observer = option('observer', 'on') !== 'off';
 const profileFile = option('profile', '') || undefined;
 const maxWallS = numberOption('max-wall-s', 600);
+const floorHours = numberOption('floor-hours', 4);
 
 const HOUR = 3600_000;
 const STEP = 600_000;
@@ -64,6 +69,19 @@ async function main(): Promise<void> {
   fleet.stop();
   const stopMs = performance.now() - stopStart;
 
+  // The floor, bare and with SPEC's three info lines, after the run (its memory is measured).
+  const floors: Array<{ label: string; result: FloorResult }> = [];
+  if (floorHours > 0) {
+    for (const lines of [false, true]) {
+      await settledMemory();
+      const result = await runProtocolFloor({ servers: actors, ttlS, hours: floorHours, lines });
+      floors.push({
+        label: lines ? 'empty machines + the three SPEC info lines' : 'empty machines',
+        result,
+      });
+    }
+  }
+
   const perActor = (spawned.rss - before.rss) / actors;
   const heapPerActor = (spawned.heapUsed - before.heapUsed) / actors;
   const healthy = Object.entries(endStates)
@@ -81,6 +99,15 @@ async function main(): Promise<void> {
     ? ''
     : ` (projected: ${fixed(simulatedH, 2)} h simulated in ${fixed(wallS, 0)} s before the ${maxWallS} s cap)`;
   const scaled = actors === 1000 && hours === 24 && ttlS === 300;
+  const cpuPerRefreshUs = (cpuS * 1e6) / Math.max(1, fleet.refreshes);
+  // A floor's cost per refresh, projected to this run's refresh count.
+  const floorUs = ({ cpuMs, refreshes }: FloorResult) => (cpuMs * 1000) / Math.max(1, refreshes);
+  const floorRows = floors.map(({ label, result }) => [
+    label,
+    `${result.refreshes} in ${fixed(result.wallMs / 1000, 1)} s`,
+    fixed(floorUs(result), 0),
+    `${fixed((result.wallMs / 1000) * (fleet.refreshes / Math.max(1, result.refreshes)), 1)} s`,
+  ]);
 
   await saveResult(
     newResult({
@@ -96,6 +123,12 @@ async function main(): Promise<void> {
         `${hours} simulated hours are driven with a ${clockKind === 'heap' ? 'binary-heap simulated clock (bench/lib/sim-clock.ts)' : "XState's SimulatedClock"} ` +
           'timer to timer (each `after` fires at its exact simulated moment), one macrotask turn per moment. ' +
           'Memory is read after forced full GCs; RSS is the whole process (Node, tsx, all modules) and the per-actor figure is the growth from spawning the actors.',
+        ...(floorHours > 0
+          ? [
+              `The floor, run after the fleet in the same process: SPEC §1's refresh round trip with empty XState machines (bench/lib/protocol-floor.ts) — the same ${actors} actors, clock, refresh period and eight events per refresh (the timer, \`refresh.run\`, \`refresh.done\`, \`refresh.cancel\`, \`token.issued\`, \`store.save\`, \`store.saved\`, \`token.persisted\`), no guards, no store encoding, no observer — once bare and once writing the three SPEC info lines per refresh (pino at info into a discarding stream). ` +
+                `It runs ${floorHours} simulated hours; its wall time is projected to the fleet's refresh count.`,
+            ]
+          : []),
       ],
       targets: [
         {
@@ -116,6 +149,12 @@ async function main(): Promise<void> {
           value: `${fixed(projectedCpuS, 1)} s${complete ? '' : ' (projected)'}`,
           met: null,
         },
+        ...floors.map(({ label, result }) => ({
+          figure: `floor: SPEC §1's round trip with ${label}, ${hours} simulated hours projected from ${floorHours}`,
+          target: '–',
+          value: `${fixed((result.wallMs / 1000) * (fleet.refreshes / Math.max(1, result.refreshes)), 1)} s (${fixed(floorUs(result), 0)} µs CPU per refresh)`,
+          met: null,
+        })),
         {
           figure: 'process RSS after the run (Node + tsx + modules + actors)',
           target: '–',
@@ -183,7 +222,7 @@ async function main(): Promise<void> {
               'refreshes per wall second / per CPU second',
               `${fixed(fleet.refreshes / wallS, 0)} / ${fixed(fleet.refreshes / cpuS, 0)}`,
             ],
-            ['CPU µs per refresh', fixed((cpuS * 1e6) / Math.max(1, fleet.refreshes), 0)],
+            ['CPU µs per refresh', fixed(cpuPerRefreshUs, 0)],
             [`actors in authenticated.* at the end`, `${healthy} / ${actors}`],
             ['states at start', JSON.stringify(startStates)],
             ['states at end', JSON.stringify(endStates)],
@@ -197,6 +236,28 @@ async function main(): Promise<void> {
             ],
           ],
         },
+        ...(floorRows.length > 0
+          ? [
+              {
+                caption: `The floor: SPEC §1's round trip with empty machines (bench/lib/protocol-floor.ts), ${actors} actors, ${floorHours} simulated hours, same clock and refresh period`,
+                headers: [
+                  'machines',
+                  'refreshes in wall time',
+                  'CPU µs per refresh',
+                  `wall time projected to this run's ${fleet.refreshes} refreshes`,
+                ],
+                rows: [
+                  ...floorRows,
+                  [
+                    'the real fleet (this run)',
+                    `${fleet.refreshes} in ${fixed(wallS, 1)} s`,
+                    fixed(cpuPerRefreshUs, 0),
+                    `${fixed(wallS, 1)} s`,
+                  ],
+                ],
+              },
+            ]
+          : []),
       ],
       notes: [],
     }),

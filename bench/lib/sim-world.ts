@@ -119,7 +119,23 @@ export interface SimFleet {
   stop(): void;
 }
 
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** One macrotask turn: the microtasks queued before it (fake actors, the store actor) drain. */
+export const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Runs `clock` forward by `ms`, firing each timer at its exact moment, one turn per moment. */
+export async function advanceClock(clock: Pick<DrivenClock, 'now' | 'next' | 'set'>, ms: number) {
+  const target = clock.now() + ms;
+  await turn();
+  for (;;) {
+    const next = clock.next();
+    if (next > target) break;
+    clock.set(Math.max(clock.now(), next));
+    // The fake actors and the store actor settle in microtasks: one macrotask turn drains them.
+    await turn();
+  }
+  if (clock.now() < target) clock.set(target);
+  await turn();
+}
 
 /** Builds a fleet of `servers` OAuth upstreams whose tokens were issued over the last lifetime. */
 export function createSimFleet(options: SimFleetOptions): SimFleet {
@@ -225,18 +241,8 @@ export function createSimFleet(options: SimFleetOptions): SimFleet {
       for (let i = 0; i < 100 && children().length < names.length; i++) await turn();
       await turn();
     },
-    async advance(ms) {
-      const target = clock.now() + ms;
-      await turn();
-      for (;;) {
-        const next = clock.next();
-        if (next > target) break;
-        clock.set(Math.max(clock.now(), next));
-        // The fake actors and the store actor settle in microtasks: one macrotask turn drains them.
-        await turn();
-      }
-      if (clock.now() < target) clock.set(target);
-      await turn();
+    advance(ms) {
+      return advanceClock(clock, ms);
     },
     context(name) {
       const ref = supervisor.system.get(`upstream:${name}`) as AnyActorRef | undefined;
