@@ -2,25 +2,17 @@
  * @module The upstream statechart (SPEC §4): one actor per upstream server; its state *is* the
  * connection. Pure: I/O arrives as the injected actors `connect`, `refresh`, `login`, `session`.
  * The named delays, guards and actions it uses are in upstream.setup.ts, the transition fragments
- * several states share in upstream.transitions.ts.
+ * several states share in upstream.transitions.ts; `connecting` and `loggingIn` are in
+ * upstream.connecting.ts and upstream.login.ts.
  */
-import { assign } from 'xstate';
 import { providedRefresh } from './refresher.js';
-import {
-  clampJitter,
-  failureOf,
-  loginFailedReason,
-  storedRejectedClient,
-  storedResult,
-} from './upstream.logic.js';
+import { connectingState } from './upstream.connecting.js';
+import { loggingInState } from './upstream.login.js';
+import { clampJitter, storedRejectedClient, storedResult } from './upstream.logic.js';
 import { upstreamSetup } from './upstream.setup.js';
 import {
-  adoptedLogoutTransition,
   adoptQuietly,
-  connectedActions,
-  deadGrantActions,
   loggedOutElsewhereActions,
-  persistFailed,
   refreshExpiredActions,
   refreshingState,
   refusedElsewhere,
@@ -125,163 +117,7 @@ export const upstreamMachine = upstreamSetup.createMachine({
       entry: 'stopSession',
       on: { 'auth.login': {}, 'upstream.restart': {}, 'token.external': adoptQuietly() },
     },
-    connecting: {
-      entry: 'stopSession',
-      initial: 'deciding',
-      states: {
-        deciding: {
-          always: [
-            { guard: 'isDisabled', target: '#upstream.idle' },
-            {
-              guard: 'recordCorrupt',
-              target: '#upstream.loginRequired',
-              actions: {
-                type: 'park',
-                params: ({ context }) => ({
-                  reason: context.internal.recordError!,
-                  oauthError: true,
-                }),
-              },
-            },
-            {
-              guard: 'deadGrantStored',
-              target: '#upstream.loginRequired',
-              actions: 'parkStoredDeadGrant',
-            },
-            {
-              guard: 'refreshTokenExpired',
-              target: '#upstream.loginRequired',
-              actions: refreshExpiredActions(),
-            },
-            { guard: 'accessExpiredWithRefresh', target: 'refreshPending' },
-            {
-              guard: 'oauthWithoutUsableToken',
-              target: '#upstream.loginRequired',
-              actions: {
-                type: 'park',
-                params: ({ context }) => ({
-                  reason: context.record?.tokens
-                    ? 'Access token expired and no refresh token - login required'
-                    : 'No token stored - login required',
-                }),
-              },
-            },
-            { target: 'handshake' },
-          ],
-        },
-        refreshPending: {
-          entry: 'requestRefreshNow',
-          after: {
-            refreshDelay: [
-              {
-                guard: 'refreshTokenExpired',
-                target: '#upstream.loginRequired',
-                actions: refreshExpiredActions(),
-              },
-              { guard: 'refreshDue', target: 'refreshing' },
-              { target: 'refreshPending', reenter: true },
-            ],
-          },
-        },
-        refreshing: {
-          entry: ['beginRefresh', 'runRefresh'],
-          exit: 'cancelRefresh',
-          on: {
-            'refresh.done': [
-              adoptedLogoutTransition(),
-              {
-                guard: { type: 'wasAdopted', params: ({ event }) => ({ output: event.output }) },
-                target: 'handshake',
-                actions: [
-                  { type: 'adoptRecord', params: ({ event }) => ({ record: event.output.record }) },
-                  'reportOutcome',
-                ],
-              },
-              {
-                actions: [
-                  { type: 'issueRefreshed', params: ({ event }) => ({ output: event.output }) },
-                  'reportOutcome',
-                ],
-              },
-            ],
-            'refresh.failed': [
-              {
-                guard: { type: 'isDeadGrant', params: ({ event }) => ({ error: event.error }) },
-                target: '#upstream.loginRequired',
-                actions: deadGrantActions(),
-              },
-              {
-                target: '#upstream.retrying',
-                actions: [
-                  { type: 'recordFailure', params: ({ event }) => ({ error: event.error }) },
-                  'reportOutcome',
-                ],
-              },
-            ],
-            'token.persisted': {
-              target: 'handshake',
-              actions: { type: 'adoptRecord', params: ({ event }) => ({ record: event.record }) },
-            },
-            'token.persist_failed': persistFailed('#upstream.retrying', 'handshake'),
-          },
-        },
-        handshake: {
-          invoke: {
-            id: 'connect',
-            src: 'connect',
-            input: ({ context, self }) => ({
-              entry: context.entry,
-              serverKey: context.serverKey,
-              record: context.record,
-              accessToken: () => self.getSnapshot().context.record?.tokens?.access_token ?? null,
-              notify: (event) => self.send(event),
-            }),
-            onDone: [
-              {
-                guard: 'usesOAuth',
-                target: '#upstream.authenticated',
-                actions: connectedActions(),
-              },
-              { target: '#upstream.connected', actions: connectedActions() },
-            ],
-            onError: [
-              {
-                guard: {
-                  type: 'mayRefreshForConnect',
-                  params: ({ event }) => ({ error: event.error }),
-                },
-                target: 'refreshPending',
-              },
-              {
-                guard: { type: 'isUnauthorized', params: ({ event }) => ({ error: event.error }) },
-                target: '#upstream.loginRequired',
-                actions: {
-                  type: 'park',
-                  params: ({ event }) => ({
-                    reason: `${failureOf(event.error).message} - login required`,
-                  }),
-                },
-              },
-              {
-                guard: { type: 'isOAuthError', params: ({ event }) => ({ error: event.error }) },
-                target: '#upstream.loginRequired',
-                actions: {
-                  type: 'park',
-                  params: ({ event }) => ({
-                    reason: failureOf(event.error).message,
-                    oauthError: true,
-                  }),
-                },
-              },
-              {
-                target: '#upstream.retrying',
-                actions: { type: 'recordFailure', params: ({ event }) => ({ error: event.error }) },
-              },
-            ],
-          },
-        },
-      },
-    },
+    connecting: connectingState,
     connected: {
       on: {
         'upstream.disconnected': {
@@ -423,82 +259,7 @@ export const upstreamMachine = upstreamSetup.createMachine({
         ],
       },
     },
-    loggingIn: {
-      entry: ['stopSession', 'beginLogin'],
-      invoke: {
-        id: 'login',
-        src: 'login',
-        input: ({ context, self }) => ({
-          entry: context.entry,
-          serverKey: context.serverKey,
-          record: context.record,
-          correlationId: context.flow!.correlationId,
-          extraScopes: context.stepUpScopes,
-          rejectedClientId: context.internal.rejectedClientId,
-          onAuthUrl: (authUrl) => self.send({ type: 'login.url', authUrl }),
-          onRegistered: (record) => self.send({ type: 'login.registered', record }),
-        }),
-        onDone: {
-          actions: {
-            type: 'issueRecord',
-            params: ({ event }) => ({ record: event.output.record, kind: 'login' as const }),
-          },
-        },
-        onError: {
-          target: 'loginRequired',
-          actions: [
-            { type: 'noteRejectedClient', params: ({ event }) => ({ error: event.error }) },
-            {
-              type: 'park',
-              params: ({ context, event }) => ({
-                reason: loginFailedReason(context, failureOf(event.error)),
-                oauthError: failureOf(event.error).oauthError === true,
-              }),
-            },
-          ],
-        },
-      },
-      after: {
-        loginTimeout: {
-          target: 'loginRequired',
-          actions: { type: 'park', params: { reason: 'Login timed out' } },
-        },
-      },
-      on: {
-        'auth.login': {},
-        // Another process's change does not interrupt the flow the user started here.
-        'token.external': adoptQuietly(),
-        'login.url': {
-          actions: { type: 'assignAuthUrl', params: ({ event }) => ({ authUrl: event.authUrl }) },
-        },
-        'login.registered': {
-          actions: {
-            type: 'issueRecord',
-            params: ({ event }) => ({ record: event.record, kind: 'registration' as const }),
-          },
-        },
-        'token.persisted': [
-          {
-            guard: { type: 'loginPersisted', params: ({ event }) => ({ record: event.record }) },
-            target: 'connecting',
-            actions: [
-              { type: 'adoptRecord', params: ({ event }) => ({ record: event.record }) },
-              assign({ stepUpScopes: [] }),
-            ],
-          },
-          { actions: { type: 'assignRecord', params: ({ event }) => ({ record: event.record }) } },
-        ],
-        'token.persist_failed': {
-          target: 'loginRequired',
-          actions: {
-            type: 'park',
-            params: ({ event }) => ({
-              reason: `Login succeeded but the token could not be stored: ${event.error}`,
-            }),
-          },
-        },
-      },
-    },
+    loggingIn: loggingInState,
     stopped: {
       type: 'final',
       entry: 'stopSession',
