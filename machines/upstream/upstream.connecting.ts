@@ -6,6 +6,7 @@ import { failureOf } from './upstream.logic.js';
 import { upstreamSetup } from './upstream.setup.js';
 import {
   adoptedLogoutTransition,
+  adoptedRefusalTransition,
   connectedActions,
   deadGrantActions,
   persistFailed,
@@ -77,6 +78,7 @@ export const connectingState = upstreamSetup.createStateConfig({
       on: {
         'refresh.done': [
           adoptedLogoutTransition(),
+          adoptedRefusalTransition(),
           {
             guard: { type: 'wasAdopted', params: ({ event }) => ({ output: event.output }) },
             target: 'handshake',

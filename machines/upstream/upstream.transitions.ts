@@ -55,6 +55,30 @@ export function adoptedLogoutTransition() {
 }
 
 /**
+ * The refresh found, before redeeming anything, that another process had noted the refusal of
+ * these tokens (a newer record whose `last_refresh` is a dead grant): park with its reason at
+ * once instead of running on tokens that are dead, and count no refresh outcome.
+ */
+export function adoptedRefusalTransition() {
+  return {
+    guard: {
+      type: 'adoptedRefusal' as const,
+      params: ({ event }: { event: { output: RefreshOutput } }) => ({ output: event.output }),
+    },
+    target: '#upstream.loginRequired',
+    actions: [
+      {
+        type: 'assignRecord' as const,
+        params: ({ event }: { event: { output: RefreshOutput } }) => ({
+          record: event.output.record,
+        }),
+      },
+      'parkStoredDeadGrant' as const,
+    ],
+  };
+}
+
+/**
  * Another process noted that the token endpoint refused the stored tokens (a newer record whose
  * `last_refresh` is a dead grant): park with its reason, as the refusal parked that process,
  * instead of spending the dead refresh token here too.
@@ -199,6 +223,7 @@ export function refreshingState(successTarget: string, transientTarget: string) 
     on: {
       'refresh.done': [
         adoptedLogoutTransition(),
+        adoptedRefusalTransition(),
         {
           guard: {
             type: 'wasAdopted' as const,

@@ -180,6 +180,41 @@ describe('upstream machine: persisted refresh outcomes', () => {
     },
   );
 
+  it.each([
+    ['authenticated.refreshScheduled', T0],
+    ['connecting (access token expired at start)', T0 - 3600_000],
+  ])(
+    "from %s, a refresh that finds another replica's refusal note parks at once and spends nothing",
+    async (_from, issuedAt) => {
+      const record = {
+        ...seeded(),
+        ...recordWithToken(gh.serverKey, 'gh', issuedAt, 180),
+        registration: seeded().registration,
+      };
+      const noted: TokenRecord = {
+        ...record,
+        generation: 5,
+        last_refresh: { result: 'failed_invalid_grant', at: T0, error: invalidGrant.message },
+      };
+      // The refresh finds the note in the store before it redeems anything (its lease check).
+      const h = createHarness({
+        servers: [gh],
+        records: [record],
+        configure: (w) => (w.storeHasNewer = noted),
+      });
+      h.supervisor.start();
+      await h.advance(150_000);
+
+      expect(h.state('gh')).toBe('loginRequired');
+      expect(h.child('gh').getSnapshot().context.loginReason).toBe(REVOKED_REASON);
+      expect(h.child('gh').getSnapshot().context.record).toEqual(noted);
+      await h.advance(3600_000);
+      expect(h.state('gh')).toBe('loginRequired');
+      expect(h.world.refreshCalls).toHaveLength(0);
+      expect(h.world.connectCalls).toHaveLength(issuedAt === T0 ? 1 : 0);
+    },
+  );
+
   it("a refreshed token whose commit loses to another replica's note of the same token's refusal is committed over it", async () => {
     const record = seeded();
     const h = createHarness({ servers: [gh], records: [record] });
