@@ -5,7 +5,7 @@
 import { fromPromise } from 'xstate';
 import { refreshAuthorization } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { withTokens } from '../../machines/upstream/token-record.js';
+import { deadGrantOf, withTokens } from '../../machines/upstream/token-record.js';
 import type { TokenRecord } from '../../machines/upstream/token-record.js';
 import type { RefreshInput, RefreshOutput } from '../../machines/upstream/upstream.types.js';
 import { OAuthFlowError } from '../errors.js';
@@ -115,9 +115,11 @@ export function createRefreshActor(deps: RefreshActorDeps) {
       if (current && hasUsableAccessToken(current, now()))
         return { kind: 'adopted', record: current };
     }
-    // Logged out by another process since this refresh was planned: nothing to redeem, and not
-    // a dead grant (the machine parks it as a logout).
-    if (current && !current.tokens) return { kind: 'adopted', record: current };
+    // Logged out by another process since this refresh was planned (the machine parks it as a
+    // logout), or its refresh token refused there (noted beside it; the machine parks with that
+    // reason): nothing to redeem.
+    if (current && (!current.tokens || deadGrantOf(current) !== null))
+      return { kind: 'adopted', record: current };
     // A newer record without a usable access token still carries the live refresh token.
     const base = current ?? input.record;
     const refreshToken = base.tokens?.refresh_token;

@@ -5,7 +5,7 @@
  * reached (PostgreSQL down) is waited for, not redeemed around. After `invalid_grant` the store
  * is re-read: a newer generation is a lost race, not a dead grant.
  */
-import type { TokenRecord } from '../../machines/upstream/token-record.js';
+import { deadGrantOf, type TokenRecord } from '../../machines/upstream/token-record.js';
 import { OAuthFlowError } from '../errors.js';
 import type { RedeemDecision } from '../oauth/refresh-actor.js';
 import type { Logger } from '../logger/index.js';
@@ -112,13 +112,15 @@ export function createRefreshCoordinator(options: RefreshCoordinatorOptions) {
 
   /**
    * Whether a newer stored record may be taken instead of redeeming: it has no tokens (logged out
-   * elsewhere), or an access token that stays usable for `adoptMarginMs` more — so it is still
-   * usable when the caller gets it, and a connect with it does not meet an expired token.
+   * elsewhere), its tokens carry another process's note that the token endpoint refused them
+   * (nothing is left to redeem: the caller parks), or an access token that stays usable for
+   * `adoptMarginMs` more — so it is still usable when the caller gets it, and a connect with it
+   * does not meet an expired token.
    */
   const adoptable = (record: TokenRecord | null, newerThan: number): record is TokenRecord =>
     record !== null &&
     record.generation > newerThan &&
-    (!record.tokens || usable(record, now() + adoptMarginMs));
+    (!record.tokens || deadGrantOf(record) !== null || usable(record, now() + adoptMarginMs));
 
   /**
    * Decides whether the caller adopts a newer committed record (no lease held) or redeems (this

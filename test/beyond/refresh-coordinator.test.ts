@@ -74,6 +74,49 @@ describe('refresh coordinator', () => {
     expect(await store.acquireLease(GITHUB, 'other', 1_000)).toBe(false);
   });
 
+  it.each([
+    ['before the lease is taken', false],
+    ['while another process holds the lease', true],
+  ])(
+    "adopts a newer record noting another process's refused refresh, %s, though its access token expired, and keeps no lease",
+    async (_when, leaseFirst) => {
+      const { store, stored, coordinator } = await setup();
+      // Another process redeemed the same refresh token, was refused, and noted it.
+      const noted = async () =>
+        store.commit(
+          {
+            ...withTokens(
+              stored,
+              { access_token: 'at-1', token_type: 'Bearer', expires_in: 60, refresh_token: 'rt-1' },
+              Date.now() - 3_600_000,
+            ),
+            last_refresh: {
+              result: 'failed_invalid_grant',
+              at: Date.now(),
+              error: 'invalid_grant',
+            },
+          },
+          stored.generation,
+        );
+      let expected: unknown;
+      if (leaseFirst) {
+        // It commits while this process waits for the lease it held.
+        expect(await store.acquireLease(GITHUB, 'other', 30_000)).toBe(true);
+        const waiting = coordinator.prepareRedeem(GITHUB, undefined, stored.generation);
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        expected = await noted();
+        await store.releaseLease(GITHUB, 'other');
+        const decision = await waiting;
+        expect(decision).toEqual({ adopt: (expected as { record: unknown }).record });
+      } else {
+        expected = await noted();
+        const decision = await coordinator.prepareRedeem(GITHUB, undefined, stored.generation);
+        expect(decision).toEqual({ adopt: (expected as { record: unknown }).record });
+      }
+      expect(await store.acquireLease(GITHUB, 'other', 1_000)).toBe(true);
+    },
+  );
+
   it('stops waiting as soon as the refresh actor is gone', async () => {
     const { store, coordinator } = await setup();
     expect(await store.acquireLease(GITHUB, 'other', 30_000)).toBe(true);
