@@ -105,8 +105,9 @@ export const upstreamSetup = setup({
     accessExpiredNow: ({ context }) => accessExpired(context.record, context.env.now()),
     refreshDue: ({ context }) => refreshIsDue(context),
     wasAdopted: (_, params: { output: RefreshOutput }) => params.output.kind === 'adopted',
-    adoptedRefusal: (_, params: { output: RefreshOutput }) =>
-      params.output.kind === 'adopted' && deadGrantOf(params.output.record) !== null,
+    /** The record a refresh adopted (null when it redeemed) notes a refusal. */
+    adoptedRefusal: (_, params: { record: UpstreamContext['record'] }) =>
+      deadGrantOf(params.record) !== null,
     adoptedLogout: (_, params: { output: RefreshOutput }) =>
       params.output.kind === 'adopted' && !params.output.record.tokens,
     isDeadGrant: (_, params: { error: unknown }) =>

@@ -55,53 +55,36 @@ export function adoptedLogoutTransition() {
 }
 
 /**
- * The refresh found, before redeeming anything, that another process had noted the refusal of
- * these tokens (a newer record whose `last_refresh` is a dead grant): park with its reason at
- * once instead of running on tokens that are dead, and count no refresh outcome.
+ * Parks with a refusal that another process noted beside these tokens (a newer record whose
+ * `last_refresh` is a dead grant): takes that record, then parks with its reason, as the refusal
+ * parked that process, instead of spending the dead refresh token here too. No refresh outcome
+ * is counted: this process redeemed nothing.
  */
-export function adoptedRefusalTransition() {
+function parkOnNotedRefusal<E>(
+  guard: 'refusedElsewhere' | 'adoptedRefusal',
+  recordOf: (event: E) => UpstreamContext['record'],
+) {
+  const record = ({ event }: { event: E }) => ({ record: recordOf(event) });
   return {
-    guard: {
-      type: 'adoptedRefusal' as const,
-      params: ({ event }: { event: { output: RefreshOutput } }) => ({ output: event.output }),
-    },
+    guard: { type: guard, params: record },
     target: '#upstream.loginRequired',
-    actions: [
-      {
-        type: 'assignRecord' as const,
-        params: ({ event }: { event: { output: RefreshOutput } }) => ({
-          record: event.output.record,
-        }),
-      },
-      'parkStoredDeadGrant' as const,
-    ],
+    actions: [{ type: 'assignRecord' as const, params: record }, 'parkStoredDeadGrant' as const],
   };
 }
 
-/**
- * Another process noted that the token endpoint refused the stored tokens (a newer record whose
- * `last_refresh` is a dead grant): park with its reason, as the refusal parked that process,
- * instead of spending the dead refresh token here too.
- */
+/** The note reached this process through the store's watch (`token.external`). */
 export function refusedElsewhere() {
-  return {
-    guard: {
-      type: 'refusedElsewhere' as const,
-      params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({
-        record: event.record,
-      }),
-    },
-    target: '#upstream.loginRequired',
-    actions: [
-      {
-        type: 'assignRecord' as const,
-        params: ({ event }: { event: { record: UpstreamContext['record'] } }) => ({
-          record: event.record,
-        }),
-      },
-      'parkStoredDeadGrant' as const,
-    ],
-  };
+  return parkOnNotedRefusal(
+    'refusedElsewhere',
+    (event: { record: UpstreamContext['record'] }) => event.record,
+  );
+}
+
+/** The refresh found the note in the store before redeeming anything (`refresh.done`, adopted). */
+export function adoptedRefusalTransition() {
+  return parkOnNotedRefusal('adoptedRefusal', (event: { output: RefreshOutput }) =>
+    event.output.kind === 'adopted' ? event.output.record : null,
+  );
 }
 
 /** Takes a newer stored record as data only (no state change). */
