@@ -10,6 +10,7 @@ import {
   connectedActions,
   deadGrantActions,
   persistFailed,
+  refreshDueTransitions,
   refreshExpiredActions,
 } from './upstream.transitions.js';
 
@@ -61,15 +62,7 @@ export const connectingState = upstreamSetup.createStateConfig({
     refreshPending: {
       entry: 'requestRefreshNow',
       after: {
-        refreshDelay: [
-          {
-            guard: 'refreshTokenExpired',
-            target: '#upstream.loginRequired',
-            actions: refreshExpiredActions(),
-          },
-          { guard: 'refreshDue', target: 'refreshing' },
-          { target: 'refreshPending', reenter: true },
-        ],
+        refreshDelay: refreshDueTransitions('refreshPending'),
       },
     },
     refreshing: {

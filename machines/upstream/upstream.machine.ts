@@ -13,6 +13,7 @@ import { upstreamSetup } from './upstream.setup.js';
 import {
   adoptQuietly,
   loggedOutElsewhereActions,
+  refreshDueTransitions,
   refreshExpiredActions,
   refreshingState,
   refusedElsewhere,
@@ -144,15 +145,7 @@ export const upstreamMachine = upstreamSetup.createMachine({
       states: {
         refreshScheduled: {
           after: {
-            refreshDelay: [
-              {
-                guard: 'refreshTokenExpired',
-                target: '#upstream.loginRequired',
-                actions: refreshExpiredActions(),
-              },
-              { guard: 'refreshDue', target: 'refreshing' },
-              { target: 'refreshScheduled', reenter: true },
-            ],
+            refreshDelay: refreshDueTransitions('refreshScheduled'),
           },
           on: {
             'upstream.unauthorized': [

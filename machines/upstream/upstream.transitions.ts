@@ -17,6 +17,22 @@ export function refreshExpiredActions() {
   };
 }
 
+/**
+ * When a planned refresh comes due (`refreshDelay`): park if the refresh token itself expired,
+ * refresh if the minimum interval allows, else wait again in `waitState`.
+ */
+export function refreshDueTransitions(waitState: 'refreshPending' | 'refreshScheduled') {
+  return [
+    {
+      guard: 'refreshTokenExpired' as const,
+      target: '#upstream.loginRequired',
+      actions: refreshExpiredActions(),
+    },
+    { guard: 'refreshDue' as const, target: 'refreshing' },
+    { target: waitState, reenter: true },
+  ];
+}
+
 /** Another process logged the server out (its tokens are gone from the store): park here too. */
 export function loggedOutElsewhereActions() {
   return [
