@@ -138,6 +138,7 @@ export function createRefreshCoordinator(options: RefreshCoordinatorOptions) {
     // Only a commit newer than anything the caller or this wait has seen is adopted unleased.
     const floor = Math.max(before?.generation ?? 0, knownGeneration ?? 0);
     let deadline = now() + maxWaitMs;
+    let told = false;
     for (;;) {
       const taken = await whileUnavailable(
         serverKey,
@@ -160,6 +161,15 @@ export function createRefreshCoordinator(options: RefreshCoordinatorOptions) {
           'another process refreshed this server; adopting its token',
         );
         return { adopt: current.record };
+      }
+      if (!told) {
+        // A lease left by a process that stopped mid-refresh runs out by itself: say why nothing
+        // seems to happen meanwhile.
+        told = true;
+        logger.info(
+          { server_key: serverKey, wait_ms: maxWaitMs },
+          'Another process holds the refresh lease of this server; waiting for its commit or for the lease to run out',
+        );
       }
       // A store outage stops every clock but the lease's: give the holder its full time again.
       if (taken.waited || current.waited) deadline = now() + maxWaitMs;

@@ -21,14 +21,15 @@ afterEach(async () => {
 async function setup(leaseMs = 30_000) {
   store = await openLmdbStore({ dataDir: await dirs.make(), encryptionKey: KEY });
   const stored = await store.put(loggedIn(GITHUB, 'at-1', 'rt-1'));
+  const log = memoryLogger();
   const coordinator = createRefreshCoordinator({
     store,
     ownerId: 'me',
-    logger: memoryLogger().logger,
+    logger: log.logger,
     leaseMs,
     pollMs: 20,
   });
-  return { store, stored, coordinator };
+  return { store, stored, coordinator, lines: log.lines };
 }
 
 describe('refresh coordinator', () => {
@@ -46,8 +47,8 @@ describe('refresh coordinator', () => {
     expect(await store.acquireLease(GITHUB, 'other', 1_000)).toBe(false);
   });
 
-  it('waits while another process holds the lease and adopts its commit', async () => {
-    const { store, stored, coordinator } = await setup();
+  it('waits while another process holds the lease, says so once, and adopts its commit', async () => {
+    const { store, stored, coordinator, lines } = await setup();
     expect(await store.acquireLease(GITHUB, 'other', 30_000)).toBe(true);
     const waiting = coordinator.beforeRedeem(GITHUB);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -62,6 +63,10 @@ describe('refresh coordinator', () => {
     const adopted = await waiting;
     expect(adopted?.tokens?.refresh_token).toBe('rt-o');
     expect(adopted!.generation).toBe(stored.generation + 1);
+    // The wait is said once, so a restart behind a dead process's lease is not silent.
+    const waits = lines.filter((line) => String(line.msg).startsWith('Another process holds'));
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toMatchObject({ level: 30, server_key: GITHUB, wait_ms: 30_020 });
   });
 
   it("takes over when a dead holder's lease runs out", async () => {
