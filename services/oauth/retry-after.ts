@@ -7,19 +7,34 @@
 export function parseRetryAfter(value: string | null | undefined, now: number): number | null {
   if (value === null || value === undefined) return null;
   const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // A number of seconds too large to count is still a finite (very long) delay.
+  if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, Number.MAX_SAFE_INTEGER);
   if (!/[a-z]/i.test(text)) return null;
   const at = Date.parse(text);
   if (Number.isNaN(at)) return null;
   return Math.max(0, at - now);
 }
 
-/** `250ms`, `20s`, `2m 5s`: a short human rendering of a delay for messages. */
+/** Units of {@link formatDelay}, largest first. */
+const UNITS: readonly (readonly [string, number])[] = [
+  ['d', 86_400],
+  ['h', 3_600],
+  ['m', 60],
+  ['s', 1],
+];
+
+/**
+ * `250ms`, `20s`, `2m 5s`, `1h 30m`, `3d 4h`: a short human rendering of a delay for messages.
+ * Only the two largest units are shown: seconds do not matter in a wait of hours.
+ */
 export function formatDelay(ms: number): string {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
   const seconds = Math.ceil(ms / 1000);
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = seconds % 60;
-  return rest === 0 ? `${minutes}m` : `${minutes}m ${rest}s`;
+  const i = UNITS.findIndex(([, size]) => seconds >= size);
+  const [name, size] = UNITS[i];
+  const whole = `${Math.floor(seconds / size)}${name}`;
+  const next = UNITS[i + 1];
+  if (!next) return whole;
+  const rest = Math.floor((seconds % size) / next[1]);
+  return rest === 0 ? whole : `${whole} ${rest}${next[0]}`;
 }
