@@ -16,6 +16,12 @@ import { formatDelay, parseRetryAfter } from './retry-after.js';
 const DEAD_GRANT = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client']);
 /** OAuth error codes that say "later", whatever the HTTP status. */
 const TRANSIENT = new Set(['temporarily_unavailable', 'too_many_requests']);
+/**
+ * The longest `Retry-After` honoured: 1 h. A longer one is waited for only this long, so an
+ * authorization server's mistaken or hostile value (a date years ahead) cannot park a server for
+ * years; SPEC §3's backoff (at most 5 min) applies when it is shorter.
+ */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
 
 /**
  * Classifies a failed OAuth call. `exchange` is the HTTP exchange the error is about (the
@@ -55,8 +61,9 @@ export function classifyOAuthFailure(
   }
   const status = exchange?.status ?? statusInMessage(error);
   if ((status !== null && (status >= 500 || status === 429)) || (code && TRANSIENT.has(code))) {
-    const retryAfterMs = parseRetryAfter(exchange?.headers?.get('retry-after'), now);
-    const wait = retryAfterMs === null ? '' : ` (retry after ${formatDelay(retryAfterMs)})`;
+    const asked = parseRetryAfter(exchange?.headers?.get('retry-after'), now);
+    const retryAfterMs = asked === null ? null : Math.min(asked, MAX_RETRY_AFTER_MS);
+    const wait = asked === null ? '' : ` (${retryAfterText(asked)})`;
     const what = status === null ? `answered ${code}` : `answered HTTP ${status}`;
     return new OAuthFlowError('failed_server_error', `${label} ${what}${wait}.`, {
       cause: error,
@@ -70,6 +77,13 @@ export function classifyOAuthFailure(
       cause: error,
     },
   );
+}
+
+/** `retry after 20s`, or, past the cap, what was asked and what is honoured. */
+function retryAfterText(asked: number): string {
+  if (asked <= MAX_RETRY_AFTER_MS) return `retry after ${formatDelay(asked)}`;
+  const cap = formatDelay(MAX_RETRY_AFTER_MS);
+  return `retry after ${cap}, the cap; Retry-After asked for ${formatDelay(asked)}`;
 }
 
 /** The sentence tail for a malformed or unexpected answer. */

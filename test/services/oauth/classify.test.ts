@@ -99,6 +99,26 @@ describe('classifyOAuthFailure', () => {
     expect(failure.message).toBe('Token endpoint answered HTTP 503 (retry after 2m).');
   });
 
+  it('a Retry-After HTTP-date years ahead is honoured for 1 h only, and the message says so', async () => {
+    const failure = await classifyAnswer(
+      answer(503, 'busy', { 'Retry-After': 'Wed, 21 Oct 2037 07:28:00 GMT' }),
+    );
+    expect(failure).toMatchObject({ result: 'failed_server_error', retryAfterMs: 3_600_000 });
+    expect(failure.message).toBe(
+      'Token endpoint answered HTTP 503 (retry after 1h, the cap; Retry-After asked for 2850d 7h).',
+    );
+  });
+
+  it.each([
+    ['3600', 3_600_000],
+    ['3601', 3_600_000],
+    ['999999999999999999999999', 3_600_000],
+    ['3599', 3_599_000],
+  ])('Retry-After %s seconds is honoured for %i ms', async (value, ms) => {
+    const failure = await classifyAnswer(answer(429, 'slow down', { 'Retry-After': value }));
+    expect(failure.retryAfterMs).toBe(ms);
+  });
+
   it('HTTP 429 is a server error', async () => {
     const failure = await classifyAnswer(answer(429, 'slow down', { 'Retry-After': '5' }));
     expect(failure).toMatchObject({ result: 'failed_server_error', retryAfterMs: 5000 });

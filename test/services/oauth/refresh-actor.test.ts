@@ -177,6 +177,20 @@ describe('createRefreshActor', () => {
     expect(failure).toMatchObject({ result: 'failed_server_error', retryAfterMs: 7000 });
   });
 
+  it('a 503 whose Retry-After is a date years ahead is retried after 1 h at most', async () => {
+    const { server, entry, record } = await loggedIn();
+    server.setFail({
+      mode: 'unavailable',
+      retry_after: 'Wed, 21 Oct 2037 07:28:00 GMT',
+      grant: 'refresh_token',
+    });
+    const failure = await refresh({}, entry, record).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ result: 'failed_server_error', retryAfterMs: 3_600_000 });
+    expect((failure as Error).message).toMatch(
+      /^Token endpoint answered HTTP 503 \(retry after 1h, the cap; Retry-After asked for \d+d \d+h\)\.$/,
+    );
+  });
+
   it('a hanging token endpoint times out as a network failure', async () => {
     const { server, entry, record } = await loggedIn();
     server.setFail({ mode: 'timeout' });
