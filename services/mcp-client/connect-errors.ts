@@ -11,8 +11,8 @@ import {
   UpstreamUnauthorizedError,
   UpstreamUnavailableError,
 } from '../errors.js';
-import { redactString } from '../logger/redact-string.js';
 import { formatDelay, networkProblem } from '../oauth/index.js';
+import type { Scrub } from './config-secrets.js';
 import type { AuthAnswer } from './upstream-fetch.js';
 
 /** A connect failure that is not about credentials. */
@@ -45,9 +45,14 @@ export interface ConnectContext {
   timeoutMs: number;
   /** Last lines the stdio server wrote to stderr. */
   stderrTail: string[];
+  /** Scrubs the upstream's text: its configuration values and generic secrets. */
+  scrub: Scrub;
 }
 
-/** Classifies a failed connect; never includes a token. */
+/**
+ * Classifies a failed connect; never includes a token, nor a configuration value of the entry
+ * (quoted text goes through `ctx.scrub`).
+ */
 export function classifyConnectFailure(
   error: unknown,
   ctx: ConnectContext,
@@ -118,14 +123,14 @@ export function classifyConnectFailure(
   const message = error instanceof Error ? error.message : String(error);
   return new UpstreamConnectError(
     'failed_other',
-    `${name}: connect failed: ${clip(redactString(message))}${tail(ctx)}.`,
+    `${name}: connect failed: ${clip(ctx.scrub(message))}${tail(ctx)}.`,
     { cause: error },
   );
 }
 
 function tail(ctx: ConnectContext): string {
   const last = ctx.stderrTail.at(-1);
-  return last ? ` (stderr: ${clip(redactString(last))})` : '';
+  return last ? ` (stderr: ${clip(ctx.scrub(last))})` : '';
 }
 
 function clip(text: string): string {

@@ -11,6 +11,8 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import type { ConnectInput, ConnectOutput } from '../../machines/upstream/upstream.types.js';
 import type { ServiceLogger } from '../oauth/index.js';
 import { splitScope } from '../oauth/index.js';
+import { scrubError, upstreamScrubber } from './config-secrets.js';
+import type { Scrub } from './config-secrets.js';
 import { classifyConnectFailure } from './connect-errors.js';
 import { listAllTools } from './list-tools.js';
 import { LazyAjvValidator } from './schema-validator.js';
@@ -44,6 +46,9 @@ export async function connectUpstream(
   const timeout = options.timeoutMs ?? CONNECT_TIMEOUT_MS;
   const link = new SessionLink(input.notify, logger);
   const stderrTail: string[] = [];
+  // The upstream's own text (stderr, error messages, error bodies) may repeat the env, headers
+  // or client secret it was given: all of it goes through this before it is logged or kept.
+  const scrub = upstreamScrubber(entry);
   const upstream = {
     headers: entry.headers,
     accessToken: input.accessToken,
@@ -67,12 +72,13 @@ export async function connectUpstream(
       authAnswer: link.connectAnswer,
       timeoutMs: timeout,
       stderrTail,
+      scrub,
     });
 
   for (const [index, kind] of kinds.entries()) {
     const transport =
       kind === 'stdio'
-        ? stdioTransport(entry, logger, stderrTail)
+        ? stdioTransport(entry, logger, stderrTail, scrub)
         : httpTransport(kind, entry.url ?? '', upstreamFetch, options.baseFetch ? null : upstream);
     const client = new Client(
       { name: 'mcpproxy', version: '0.1.0' },
@@ -86,7 +92,7 @@ export async function connectUpstream(
       const onInvalid = (problem: string) => logger.warn({ problem }, 'invalid tool skipped');
       const tools = await listAllTools(client, { timeout, signal: options.signal, onInvalid });
       options.signal?.throwIfAborted();
-      wire(client, transport, link, logger, input.notify);
+      wire(client, transport, link, logger, input.notify, scrub);
       link.open();
       logger.debug({ transport: kind, tools: tools.length }, 'upstream connected');
       const session = createSession({
@@ -99,10 +105,12 @@ export async function connectUpstream(
           ...splitScope(input.record?.tokens?.scope),
         ],
         maxResultBytes: options.maxResultBytes,
+        scrub,
       });
       return { session, tools };
     } catch (error) {
       await client.close().catch(() => undefined);
+      scrubError(error, scrub);
       const next = kinds[index + 1];
       if (next === 'sse' && mayFallBack(error, link)) {
         logger.debug({ error: describe(error) }, 'Streamable HTTP refused; trying SSE');
@@ -130,13 +138,17 @@ function wire(
   link: SessionLink,
   logger: ServiceLogger,
   notify: ConnectInput['notify'],
+  scrub: Scrub,
 ): void {
   client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
     try {
       const onInvalid = (problem: string) => logger.warn({ problem }, 'invalid tool skipped');
       notify({ type: 'upstream.tools_changed', tools: await listAllTools(client, { onInvalid }) });
     } catch (error) {
-      logger.warn({ error: describe(error) }, 'could not re-list tools after list_changed');
+      logger.warn(
+        { error: describe(scrubError(error, scrub)) },
+        'could not re-list tools after list_changed',
+      );
     }
   });
   client.onclose = () => link.lost('the connection closed');
@@ -146,7 +158,7 @@ function wire(
       link.lost(`the SSE stream failed (${error.code ?? 'no status'})`);
       return;
     }
-    logger.debug({ error: describe(error) }, 'upstream transport error');
+    logger.debug({ error: describe(scrubError(error, scrub)) }, 'upstream transport error');
   };
 }
 

@@ -19,6 +19,8 @@ import {
 import { AnswerTooLargeError, networkProblem } from '../oauth/index.js';
 import { newTrace, runTraced } from './call-context.js';
 import type { CallTrace } from './call-context.js';
+import { scrubError } from './config-secrets.js';
+import type { Scrub } from './config-secrets.js';
 import { listAllTools } from './list-tools.js';
 import type { SessionLink } from './session-link.js';
 
@@ -36,6 +38,8 @@ export interface SessionOptions {
   /** Scopes the access token was granted (to name the missing ones on step-up). */
   grantedScopes: string[];
   maxResultBytes?: number;
+  /** Scrubs the upstream's text (error answers, quoted error bodies) of its config values. */
+  scrub: Scrub;
 }
 
 /** Creates the session object the actor owns. */
@@ -51,6 +55,8 @@ export function createSession(options: SessionOptions): UpstreamSession {
     );
 
   const failure = (error: unknown, trace: CallTrace, tool: string): Error => {
+    // An error answer or an HTTP error body may quote the headers the upstream was sent.
+    scrubError(error, options.scrub);
     if (trace.tooLarge) return tooLarge(tool);
     if (trace.status === 401) {
       return new UpstreamUnauthorizedError(

@@ -1,7 +1,8 @@
 /**
  * @module Transport construction per protocol: Streamable HTTP and SSE with the upstream fetch
  * (no `authProvider`, so the SDK never refreshes) — Streamable HTTP sends its requests on the
- * direct path (direct-http.ts) — and stdio with its stderr piped to debug logs.
+ * direct path (direct-http.ts) — and stdio with its stderr, scrubbed of the entry's configuration
+ * values, piped to debug logs.
  */
 import type { ChildProcess } from 'node:child_process';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
@@ -9,8 +10,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { UpstreamEntry } from '../../machines/upstream/upstream.types.js';
-import { redactString } from '../logger/redact-string.js';
 import type { ServiceLogger } from '../oauth/index.js';
+import type { Scrub } from './config-secrets.js';
 import { DirectHttpTransport } from './direct-http.js';
 import { trackChild } from './stdio-children.js';
 import type { UpstreamFetchOptions } from './upstream-fetch.js';
@@ -39,13 +40,15 @@ export function httpTransport(
 }
 
 /**
- * A stdio transport; stderr lines go to `logger.debug` and the last ones into `stderrTail`. Its
- * child, once spawned, is ended at the proxy's exit if still running (stdio-children.ts).
+ * A stdio transport; stderr lines, through `scrub` (the child may print the `env` it was given),
+ * go to `logger.debug` and the last ones into `stderrTail`. Its child, once spawned, is ended at
+ * the proxy's exit if still running (stdio-children.ts).
  */
 export function stdioTransport(
   entry: UpstreamEntry,
   logger: ServiceLogger,
   stderrTail: string[],
+  scrub: Scrub,
 ): StdioClientTransport {
   const transport = new StdioClientTransport({
     command: entry.command ?? '',
@@ -66,11 +69,11 @@ export function stdioTransport(
     const lines = (partial + chunk.toString('utf8')).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
-      const text = line.trimEnd();
+      const text = scrub(line.trimEnd());
       if (!text) continue;
       stderrTail.push(text);
       if (stderrTail.length > STDERR_TAIL) stderrTail.shift();
-      logger.debug({ stderr: redactString(text) }, 'upstream stderr');
+      logger.debug({ stderr: text }, 'upstream stderr');
     }
   });
   return transport;
