@@ -1,7 +1,8 @@
 /**
  * @module The browser part of a login: listen on the redirect URI, build the authorize URL (PKCE
- * S256, random `state`, `resource`, scopes, `extra_params`), wait for the callback, check it, and
- * redeem the code. The listener lives exactly as long as this step.
+ * S256, random `state`, `resource`, scopes, `extra_params`), wait for the callback (ignoring
+ * requests that are not it), check it, and redeem the code. The listener lives exactly as long as
+ * this step.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -10,12 +11,13 @@ import {
 } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { TokenResponse } from '../../machines/upstream/token-record.js';
-import { checkCallback } from './callback-check.js';
+import { checkCallback, strayCallback } from './callback-check.js';
 import { listenForCallback } from './callback-server.js';
 import { classifyOAuthFailure } from './classify.js';
 import type { Discovery } from './discovery.js';
 import type { OAuthHttp } from './oauth-http.js';
 import type { CallbackTarget } from './redirect.js';
+import type { ServiceLogger } from './service-logger.js';
 import { tokenResponseOf } from './token-response.js';
 
 /** Parameters the protocol sets; `extra_params` never override them. */
@@ -37,6 +39,8 @@ export interface AuthorizationCodeOptions {
   extraParams: Record<string, string>;
   http: OAuthHttp;
   onAuthUrl: (authUrl: string) => void;
+  /** Notes requests to the redirect URI that were ignored (default: none). */
+  logger?: ServiceLogger;
   signal?: AbortSignal;
   now: () => number;
 }
@@ -52,9 +56,16 @@ export async function authorizationCodeGrant(
   options: AuthorizationCodeOptions,
 ): Promise<IssuedTokens> {
   const { discovery, target, http } = options;
-  const listener = await listenForCallback(options.serverName, target, options.signal);
+  const state = randomBytes(32).toString('base64url');
+  const listener = await listenForCallback(options.serverName, target, {
+    screen: (params) => {
+      const stray = strayCallback(params, state);
+      if (stray !== null) options.logger?.warn({ reason: stray }, 'OAuth callback ignored');
+      return stray;
+    },
+    signal: options.signal,
+  });
   try {
-    const state = randomBytes(32).toString('base64url');
     const { authorizationUrl, codeVerifier } = await startAuthorization(
       discovery.authorizationServerUrl,
       {
@@ -71,7 +82,7 @@ export async function authorizationCodeGrant(
     }
     options.onAuthUrl(authorizationUrl.href);
     const params = await listener.params;
-    const problem = checkCallback(options.serverName, params, state, discovery.metadata);
+    const problem = checkCallback(options.serverName, params, discovery.metadata);
     if (problem) {
       listener.answer({ ok: false, message: problem.message });
       throw problem;

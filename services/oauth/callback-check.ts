@@ -1,27 +1,47 @@
 /**
- * @module Checks of the authorization response at the redirect URI: an `error` answer, `state`
- * (CSRF), `iss` (RFC 9207 mix-up defence) and the presence of `code`.
+ * @module Checks of a request to the redirect URI: whether it is this flow's callback at all
+ * (`state`, and a `code` or an `error`), then the answer it carries: `iss` (RFC 9207 mix-up
+ * defence), an `error`, and the `code`.
  */
 import type { AuthorizationServerMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { timingSafeEqual } from 'node:crypto';
 import { redactString } from '../logger/redact-string.js';
 import { OAuthSetupError } from './oauth-errors.js';
 
-/** Answers what is wrong with the callback's parameters, or null when the code may be redeemed. */
+/**
+ * Answers why a request to the redirect URI is not this flow's callback, or null when it is. The
+ * URL is predictable (a fixed port), so a stale tab, a prefetch or any web page can load it: such a
+ * request is answered and ignored, and only the callback carrying this flow's `state` and a `code`
+ * or an `error` can end the login.
+ */
+export function strayCallback(params: URLSearchParams, expectedState: string): string | null {
+  if (!params.get('code') && !params.get('error')) {
+    return (
+      'This request carried no authorization code and no error, so it was ignored. ' +
+      'The login in progress still waits for the authorization server to send the browser here.'
+    );
+  }
+  const state = params.get('state');
+  if (state === null || !sameSecret(state, expectedState)) {
+    return (
+      'This request does not belong to the login in progress: its state does not match (a stale ' +
+      'browser tab, a prefetch or a forged link), so it was ignored. The login in progress still ' +
+      'waits for its own answer from the authorization server.'
+    );
+  }
+  return null;
+}
+
+/**
+ * Answers what is wrong with this flow's callback (one {@link strayCallback} let through), or
+ * null when the code may be redeemed.
+ */
 export function checkCallback(
   serverName: string,
   params: URLSearchParams,
-  expectedState: string,
   metadata: AuthorizationServerMetadata,
 ): OAuthSetupError | null {
   const fail = (text: string) => new OAuthSetupError(`${serverName}: ${text}`);
-  const state = params.get('state');
-  if (state === null || !sameSecret(state, expectedState)) {
-    return fail(
-      'the OAuth callback carried a wrong state (a stale browser tab or a forged request), so the ' +
-        'login was not completed. Start the login again.',
-    );
-  }
   const iss = params.get('iss');
   // RFC 9207 §2.4: an AS that announces `iss` must send it; a missing one is then a mix-up sign.
   const issRequired =

@@ -8,9 +8,17 @@ export function successPage(serverName: string): string {
   );
 }
 
-/** The page shown when the callback cannot complete the login. */
+/** The page shown when the callback ended the login without tokens. */
 export function errorPage(message: string): string {
   return page('Login failed', `${message} You can close this tab and start the login again.`);
+}
+
+/**
+ * The page shown for a request that is not the login's callback: it changed nothing, and the
+ * login in progress (if any) goes on, so it does not tell the user to start again.
+ */
+export function ignoredPage(message: string): string {
+  return page('Request ignored', `${message} You can close this tab.`);
 }
 
 function page(title: string, text: string): string {

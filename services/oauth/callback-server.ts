@@ -1,18 +1,32 @@
 /**
  * @module The loopback listener of one login flow: listens on the redirect URI's port only while
- * the flow runs, hands over the first callback's query, and answers the browser once the flow
- * knows the outcome.
+ * the flow runs, answers and ignores requests that are not the flow's callback, hands over the
+ * callback's query, and answers the browser once the flow knows the outcome.
  */
 import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import { OAuthFlowError } from '../errors.js';
-import { errorPage, successPage } from './callback-page.js';
+import { errorPage, ignoredPage, successPage } from './callback-page.js';
 import { OAuthSetupError } from './oauth-errors.js';
 import type { CallbackTarget } from './redirect.js';
 
+/**
+ * Answers why a request to the callback path is not the flow's callback (it gets a 400 page with
+ * that text, and the listener keeps waiting), or null to hand it to the flow.
+ */
+export type CallbackScreen = (params: URLSearchParams) => string | null;
+
+/** Options of {@link listenForCallback}. */
+export interface ListenOptions {
+  /** Which requests are the flow's callback; without one, the first request is. */
+  screen?: CallbackScreen;
+  /** Aborting rejects `params`, answers a waiting browser and closes the listener. */
+  signal?: AbortSignal;
+}
+
 /** A running listener. */
 export interface CallbackListener {
-  /** The query of the first request to the callback path. */
+  /** The query of the first request to the callback path that the screen lets through. */
   params: Promise<URLSearchParams>;
   /** Answers the waiting browser: the success page, or an error page with `message`. */
   answer(outcome: { ok: true } | { ok: false; message: string }): void;
@@ -23,8 +37,9 @@ export interface CallbackListener {
 export async function listenForCallback(
   serverName: string,
   target: CallbackTarget,
-  signal?: AbortSignal,
+  options: ListenOptions = {},
 ): Promise<CallbackListener> {
+  const { screen, signal } = options;
   let pending: ServerResponse | null = null;
   let handled = false;
   let deliver!: (params: URLSearchParams) => void;
@@ -42,7 +57,17 @@ export async function listenForCallback(
       return;
     }
     if (handled) {
-      send(res, 409, errorPage('This login was already answered.'));
+      send(
+        res,
+        409,
+        ignoredPage('This login already received its answer; this request was ignored.'),
+      );
+      return;
+    }
+    // A request that is not the callback must not end the login: the real one may still come.
+    const stray = screen?.(url.searchParams) ?? null;
+    if (stray !== null) {
+      send(res, 400, ignoredPage(stray));
       return;
     }
     handled = true;

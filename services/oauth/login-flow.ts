@@ -57,7 +57,7 @@ export async function runLoginFlow(options: LoginFlowOptions): Promise<TokenReco
     now: options.now,
   });
   try {
-    return await login(options, http);
+    return await login(options, http, logger);
   } catch (error) {
     if (options.signal?.aborted) {
       throw new OAuthFlowError('failed_other', `${entry.name}: the login was cancelled.`, {
@@ -68,7 +68,11 @@ export async function runLoginFlow(options: LoginFlowOptions): Promise<TokenReco
   }
 }
 
-async function login(options: LoginFlowOptions, http: OAuthHttp): Promise<TokenRecord> {
+async function login(
+  options: LoginFlowOptions,
+  http: OAuthHttp,
+  logger: ServiceLogger,
+): Promise<TokenRecord> {
   const { entry } = options;
   const now = options.now ?? Date.now;
   if (!entry.url) {
@@ -118,6 +122,7 @@ async function login(options: LoginFlowOptions, http: OAuthHttp): Promise<TokenR
     extraParams: entry.oauth?.extra_params ?? {},
     http,
     onAuthUrl: options.onAuthUrl,
+    logger,
     signal: options.signal,
     now,
   });

@@ -1,6 +1,7 @@
 /**
  * The interactive login against the project's OAuth test server, with the browser stand-in:
- * DCR, PKCE, state and iss checks, the stable redirect URI, and the failures a user can meet.
+ * DCR, PKCE, state and iss checks, stray requests to the redirect URI that leave the login waiting,
+ * the stable redirect URI, and the failures a user can meet.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -12,6 +13,9 @@ import { OAuthFlowError } from '../../../services/errors.js';
 import { ClientRejectedError, OAuthSetupError } from '../../../services/oauth/oauth-errors.js';
 import { runLoginFlow } from '../../../services/oauth/login-flow.js';
 import { pickFreePort } from '../../../services/oauth/redirect.js';
+import type { TokenRecord } from '../../../machines/upstream/token-record.js';
+import { followAuthUrl } from '../../helpers/browser.js';
+import type { BrowserVisit } from '../../helpers/browser.js';
 import { browserLogin, captureLogger, httpEntry } from './fixtures.js';
 
 let as: OAuthTestServer;
@@ -197,16 +201,75 @@ describe('runLoginFlow', () => {
     expect(run.record.scopes).toEqual(['mcp', 'admin']);
   });
 
-  it('rejects a callback with a wrong state', async () => {
-    const { failure, page } = await forgedCallback(() => ({
-      state: 'forged',
-      code: 'c',
-      iss: as.issuer,
-    }));
+  it.each([
+    ['a wrong state', { code: 'x', state: 'wrong' }],
+    ['no state', { code: 'x' }],
+    ['neither code nor error', {}],
+  ])(
+    'rejects a callback with %s with a 400 page and keeps waiting: the real redirect still completes the login',
+    async (_what, query: Record<string, string>) => {
+      const { logger, lines } = captureLogger();
+      const strays: Response[] = [];
+      let browser: Promise<BrowserVisit> | undefined;
+      const outcome = await runLoginFlow({
+        entry: httpEntry(as.mcpUrl),
+        serverKey: 'k',
+        record: null,
+        correlationId: 'corr-stray',
+        logger,
+        onAuthUrl: (url) => {
+          const callback = new URL(new URL(url).searchParams.get('redirect_uri')!);
+          const stray = new URL(callback);
+          for (const [k, v] of Object.entries({ ...query, iss: as.issuer })) {
+            stray.searchParams.set(k, v);
+          }
+          // A stale tab (twice), then the user approves in the real tab.
+          browser = (async () => {
+            strays.push(await fetch(stray), await fetch(stray));
+            return followAuthUrl(url);
+          })();
+        },
+      }).catch((e: unknown) => e);
+      const visit = await browser!.catch((e: unknown) => e);
+
+      expect(outcome).not.toBeInstanceOf(Error);
+      expect(strays.map((r) => r.status)).toEqual([400, 400]);
+      const page = await strays[0].text();
+      expect(page).toContain('Request ignored');
+      expect(page).toContain('The login in progress still waits');
+      expect(page).not.toContain('start the login again');
+      expect(visit).toMatchObject({ callbackStatus: 200 });
+      expect((visit as BrowserVisit).callbackBody).toContain('Login complete');
+      expect((outcome as TokenRecord).tokens?.access_token).toBeTruthy();
+      // Only the real code was redeemed.
+      const redeemed = as.log().filter((e) => e.grant_type === 'authorization_code');
+      expect(redeemed).toHaveLength(1);
+      const ignored = lines
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.msg === 'OAuth callback ignored');
+      expect(ignored).toHaveLength(2);
+      expect(ignored[0]).toMatchObject({ level: 40, server: 'demo', correlation_id: 'corr-stray' });
+    },
+  );
+
+  it('a callback with the right state and an error ends the login with that error, on a page that says so once', async () => {
+    as.setFail({ mode: 'access_denied' });
+    let browser: Promise<BrowserVisit> | undefined;
+    const failure = await failedLogin({
+      onAuthUrl: (url) => {
+        browser = followAuthUrl(url);
+      },
+    });
+    const visit = await browser!;
+
     expect(failure).toBeInstanceOf(OAuthSetupError);
-    expect((failure as Error).message).toMatch(/^demo: the OAuth callback carried a wrong state/);
-    expect(page.status).toBe(400);
-    expect(await page.text()).toContain('Login failed');
+    expect((failure as Error).message).toBe(
+      'demo: the authorization server answered access_denied (the user denied the request (fail mode access_denied)).',
+    );
+    expect(visit.callbackStatus).toBe(400);
+    expect(visit.callbackBody).toContain('Login failed');
+    expect(visit.callbackBody.split('start the login again')).toHaveLength(2);
+    expect(as.log().some((e) => e.path === '/token')).toBe(false);
   });
 
   it('rejects a callback whose iss is another issuer (RFC 9207)', async () => {
