@@ -12,6 +12,7 @@ import { clampJitter, storedRejectedClient, storedResult } from './upstream.logi
 import { upstreamSetup } from './upstream.setup.js';
 import {
   adoptQuietly,
+  disconnectedTransitions,
   loggedOutElsewhereActions,
   refreshDueTransitions,
   refreshExpiredActions,
@@ -121,10 +122,7 @@ export const upstreamMachine = upstreamSetup.createMachine({
     connecting: connectingState,
     connected: {
       on: {
-        'upstream.disconnected': {
-          target: 'retrying',
-          actions: { type: 'recordFailure', params: ({ event }) => ({ error: event.error }) },
-        },
+        'upstream.disconnected': disconnectedTransitions(),
         'upstream.unauthorized': {
           target: 'loginRequired',
           actions: {
@@ -137,10 +135,7 @@ export const upstreamMachine = upstreamSetup.createMachine({
     authenticated: {
       initial: 'refreshScheduled',
       on: {
-        'upstream.disconnected': {
-          target: 'retrying',
-          actions: { type: 'recordFailure', params: ({ event }) => ({ error: event.error }) },
-        },
+        'upstream.disconnected': disconnectedTransitions(),
       },
       states: {
         refreshScheduled: {
@@ -199,10 +194,7 @@ export const upstreamMachine = upstreamSetup.createMachine({
         accessTokenExpiry: { guard: 'notRefreshing', target: 'retrying' },
       },
       on: {
-        'upstream.disconnected': {
-          target: 'retrying',
-          actions: { type: 'recordFailure', params: ({ event }) => ({ error: event.error }) },
-        },
+        'upstream.disconnected': disconnectedTransitions(),
         'clock.jumped': { target: 'degraded', reenter: true },
       },
       states: {

@@ -93,6 +93,9 @@ export const upstreamSetup = setup({
     deadGrantStored: ({ context }) => deadGrantOf(context.record) !== null,
     refusedElsewhere: ({ context }, params: { record: UpstreamContext['record'] }) =>
       isNewer(params.record, context.record) && deadGrantOf(params.record) !== null,
+    /** The server ended a healthy session: replace it at once rather than after a backoff. */
+    sessionEndedByServer: ({ context }, params: { sessionExpired: boolean }) =>
+      params.sessionExpired && context.failures === 0,
     usesOAuth: ({ context }) => context.oauth,
     refreshTokenExpired: ({ context }) => refreshTokenExpired(context.record, context.env.now()),
     accessExpiredWithRefresh: ({ context }) =>
@@ -288,6 +291,7 @@ export const upstreamSetup = setup({
     assignRecord: assign((_, params: { record: UpstreamContext['record'] }) => ({
       record: params.record,
     })),
+    noteSessionEnded: assign((_, params: { error: string }) => ({ lastError: params.error })),
     recordFailure: assign(({ context }, params: { error: unknown }) =>
       afterFailure(context, failureOf(params.error)),
     ),

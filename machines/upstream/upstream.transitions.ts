@@ -33,6 +33,28 @@ export function refreshDueTransitions(waitState: 'refreshPending' | 'refreshSche
   ];
 }
 
+/**
+ * The connection was lost (`upstream.disconnected`). A session the server ended (HTTP 404 to a
+ * request with its id) is replaced at once, as the MCP spec asks of a client, unless the server
+ * was already failing; anything else is retried after the backoff.
+ */
+export function disconnectedTransitions() {
+  const error = ({ event }: { event: { error: string } }) => ({ error: event.error });
+  return [
+    {
+      guard: {
+        type: 'sessionEndedByServer' as const,
+        params: ({ event }: { event: { sessionExpired?: boolean } }) => ({
+          sessionExpired: event.sessionExpired === true,
+        }),
+      },
+      target: '#upstream.connecting',
+      actions: { type: 'noteSessionEnded' as const, params: error },
+    },
+    { target: '#upstream.retrying', actions: { type: 'recordFailure' as const, params: error } },
+  ];
+}
+
 /** Another process logged the server out (its tokens are gone from the store): park here too. */
 export function loggedOutElsewhereActions() {
   return [

@@ -71,7 +71,11 @@ export interface UpstreamSession {
 export type SessionEvent =
   | { type: 'upstream.unauthorized'; reason?: string }
   | { type: 'upstream.insufficient_scope'; scopes: string[] }
-  | { type: 'upstream.disconnected'; error: string }
+  /**
+   * The connection was lost. `sessionExpired`: the server ended the MCP session (HTTP 404 to a
+   * request carrying its id); the MCP spec asks the client to start a new one at once.
+   */
+  | { type: 'upstream.disconnected'; error: string; sessionExpired?: boolean }
   | { type: 'upstream.tools_changed'; tools: ToolInfo[] };
 
 /** A failure as every injected actor reports it (services' `OAuthFlowError` has this shape). */

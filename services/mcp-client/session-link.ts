@@ -46,13 +46,20 @@ export class SessionLink {
     if (this.phase === 'connecting') this.phase = 'open';
   }
 
-  /** Reports a lost connection once (not after `close`). */
-  lost(error: string): void {
+  /**
+   * Reports a lost connection once (not after `close`); `sessionExpired` when the server ended
+   * the MCP session (HTTP 404), which the actor replaces at once.
+   */
+  lost(error: string, options: { sessionExpired?: boolean } = {}): void {
     if (this.phase !== 'open' || this.disconnected) return;
     this.disconnected = true;
     this.phase = 'closed';
     this.logger.info({ error }, 'upstream disconnected');
-    this.notify({ type: 'upstream.disconnected', error });
+    this.notify(
+      options.sessionExpired
+        ? { type: 'upstream.disconnected', error, sessionExpired: true }
+        : { type: 'upstream.disconnected', error },
+    );
   }
 
   /** The owner closes the connection: nothing is reported any more. */

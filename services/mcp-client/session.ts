@@ -83,7 +83,7 @@ export function createSession(options: SessionOptions): UpstreamSession {
       });
     }
     if (error instanceof StreamableHTTPError && error.code === 404) {
-      link.lost('the MCP session expired (HTTP 404)');
+      link.lost('the MCP session expired (HTTP 404)', { sessionExpired: true });
       return new UpstreamUnavailableError(
         `${server} lost the MCP session (HTTP 404); reconnecting.`,
         {

@@ -167,6 +167,7 @@ describe('createConnectActor over Streamable HTTP', () => {
     expect(events).toContainEqual({
       type: 'upstream.disconnected',
       error: 'the MCP session expired (HTTP 404)',
+      sessionExpired: true,
     });
   });
 });
