@@ -1,6 +1,8 @@
 /**
  * @module The upstream statechart's `loggingIn` state (SPEC §3): a login flow the user started,
- * committed through the supervisor before the actor reconnects. Part of upstream.machine.ts.
+ * committed through the supervisor before the actor reconnects. A login that fails on a server
+ * that was working (a forced re-login, a scope step-up) goes back to its stored tokens instead
+ * of parking it. Part of upstream.machine.ts.
  */
 import { assign } from 'xstate';
 import { failureOf, loginFailedReason } from './upstream.logic.js';
@@ -29,25 +31,47 @@ export const loggingInState = upstreamSetup.createStateConfig({
         params: ({ event }) => ({ record: event.output.record, kind: 'login' as const }),
       },
     },
-    onError: {
-      target: 'loginRequired',
-      actions: [
-        { type: 'noteRejectedClient', params: ({ event }) => ({ error: event.error }) },
-        {
-          type: 'park',
-          params: ({ context, event }) => ({
-            reason: loginFailedReason(context, failureOf(event.error)),
-            oauthError: failureOf(event.error).oauthError === true,
-          }),
-        },
-      ],
-    },
+    onError: [
+      {
+        guard: 'loginWasOptional',
+        target: 'connecting',
+        actions: [
+          { type: 'noteRejectedClient', params: ({ event }) => ({ error: event.error }) },
+          {
+            type: 'noteLoginFailed',
+            params: ({ context, event }) => ({
+              reason: loginFailedReason(context, failureOf(event.error)),
+            }),
+          },
+        ],
+      },
+      {
+        target: 'loginRequired',
+        actions: [
+          { type: 'noteRejectedClient', params: ({ event }) => ({ error: event.error }) },
+          {
+            type: 'park',
+            params: ({ context, event }) => ({
+              reason: loginFailedReason(context, failureOf(event.error)),
+              oauthError: failureOf(event.error).oauthError === true,
+            }),
+          },
+        ],
+      },
+    ],
   },
   after: {
-    loginTimeout: {
-      target: 'loginRequired',
-      actions: { type: 'park', params: { reason: 'Login timed out' } },
-    },
+    loginTimeout: [
+      {
+        guard: 'loginWasOptional',
+        target: 'connecting',
+        actions: { type: 'noteLoginFailed', params: { reason: 'Login timed out' } },
+      },
+      {
+        target: 'loginRequired',
+        actions: { type: 'park', params: { reason: 'Login timed out' } },
+      },
+    ],
   },
   on: {
     'auth.login': {},

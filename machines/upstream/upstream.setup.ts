@@ -124,7 +124,15 @@ export const upstreamSetup = setup({
       hasRefreshToken(context.record) &&
       (context.lastResult !== 'success' || accessExpired(context.record, context.env.now())),
     loginWanted: ({ context }, params: { force: boolean }) =>
-      params.force || !hasUsableAccessToken(context.record, context.env.now()),
+      params.force ||
+      context.stepUpScopes.length > 0 ||
+      !hasUsableAccessToken(context.record, context.env.now()),
+    /**
+     * The failed login was started on a server that was not parked (a forced re-login, a scope
+     * step-up) and still holds tokens: it goes back to them instead of parking.
+     */
+    loginWasOptional: ({ context }) =>
+      context.loginReason === null && Boolean(context.record?.tokens),
     // `current` is null also when the store failed: only a stored record without tokens is a logout.
     /**
      * The commit of a refreshed token lost to another replica's note that the same refresh token
@@ -292,6 +300,11 @@ export const upstreamSetup = setup({
       record: params.record,
     })),
     noteSessionEnded: assign((_, params: { error: string }) => ({ lastError: params.error })),
+    /** A login that failed on a server that keeps its tokens: said, not parked. */
+    noteLoginFailed: assign((_, params: { reason: string }) => ({
+      lastError: params.reason,
+      flow: null,
+    })),
     recordFailure: assign(({ context }, params: { error: unknown }) =>
       afterFailure(context, failureOf(params.error)),
     ),

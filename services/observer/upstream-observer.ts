@@ -217,11 +217,20 @@ export function createUpstreamObserver(deps: ObserverDeps) {
     // Login lifecycle.
     if (top === 'loggingIn' && prevPath !== 'loggingIn')
       logger.info(lineOf(server, flowId), 'OAuth login started');
-    if (prevPath === 'loggingIn' && top === 'connecting' && ctx.record?.tokens) {
-      logger.info(
-        lineOf(server, flowId, { expires_at: iso(ctx.record.expires_at) }),
-        'OAuth login completed',
-      );
+    if (prevPath === 'loggingIn' && top === 'connecting') {
+      // A committed login brings a new record; a failed one on a working server goes back to
+      // the tokens it had (the machine's `loginWasOptional`).
+      if (ctx.record !== prev?.context.record && ctx.record?.tokens) {
+        logger.info(
+          lineOf(server, flowId, { expires_at: iso(ctx.record.expires_at) }),
+          'OAuth login completed',
+        );
+      } else {
+        logger.warn(
+          lineOf(server, flowId, { error: ctx.lastError }),
+          'OAuth login failed; the stored tokens stay in use',
+        );
+      }
     }
     if (top === 'loginRequired' && prevPath !== 'loginRequired') {
       const reason = ctx.loginReason ?? 'Login required';

@@ -67,4 +67,21 @@ describe('upstream observer', () => {
       expect.objectContaining({ labels: { server: 'github', result: 'success' }, value: 1 }),
     ]);
   });
+
+  it.each([
+    ['completes', 'no-url' as const, 'OAuth login completed'],
+    ['fails', 'fail-before-url' as const, 'OAuth login failed; the stored tokens stay in use'],
+  ])(
+    'a forced login on a working server that %s is logged as such',
+    async (_outcome, mode, message) => {
+      world = await new World().start();
+      world.loginMode = mode;
+      world.supervisor.system.get('upstream:github')!.send({ type: 'auth.login', force: true });
+      await turns();
+
+      const github = world.log.lines.filter((l) => l.server === 'github');
+      const logins = github.map((l) => l.msg).filter((m) => String(m).startsWith('OAuth login'));
+      expect(logins).toEqual(['OAuth login started', message]);
+    },
+  );
 });

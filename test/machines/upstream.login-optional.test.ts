@@ -1,0 +1,91 @@
+/**
+ * A login started on a working server (a forced re-login, a scope step-up) that fails or times
+ * out goes back to the stored tokens instead of parking the server; a scope step-up makes the
+ * plain `auth login` the error message suggests start a flow.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ClassifiedFailure } from '../../machines/upstream/upstream.types.js';
+import {
+  createHarness,
+  oauthEntry,
+  recordWithToken,
+  spec,
+  T0,
+} from '../helpers/machine-harness.js';
+
+const gh = spec(oauthEntry('gh'));
+const denied: ClassifiedFailure = {
+  result: 'failed_other',
+  message: 'the authorization server answered access_denied',
+};
+
+async function authenticated() {
+  const h = createHarness({
+    servers: [gh],
+    records: [recordWithToken(gh.serverKey, 'gh', T0, 3600)],
+  });
+  h.supervisor.start();
+  await h.advance(0);
+  expect(h.state('gh')).toBe('authenticated.refreshScheduled');
+  return h;
+}
+
+describe('upstream machine: a login on a working server', () => {
+  it('that fails goes back to the stored tokens and does not park', async () => {
+    const h = await authenticated();
+    h.world.loginMode = denied;
+    h.child('gh').send({ type: 'auth.login', force: true });
+    await h.advance(0);
+
+    expect(h.world.loginCalls).toHaveLength(1);
+    expect(h.state('gh')).toBe('authenticated.refreshScheduled');
+    expect(h.world.connectCalls).toHaveLength(2);
+    const context = h.child('gh').getSnapshot().context;
+    expect(context.loginReason).toBeNull();
+    expect(context.flow).toBeNull();
+    expect(context.record?.tokens?.access_token).toBe('at-seed-gh');
+  });
+
+  it('that is never completed goes back to the stored tokens after 5 minutes', async () => {
+    const h = await authenticated();
+    h.world.manualLogin = true;
+    h.child('gh').send({ type: 'auth.login', force: true });
+    await h.advance(0);
+    expect(h.state('gh')).toBe('loggingIn');
+    await h.advance(5 * 60_000);
+
+    expect(h.state('gh')).toBe('authenticated.refreshScheduled');
+    expect(h.child('gh').getSnapshot().context.loginReason).toBeNull();
+  });
+
+  it('a parked server whose login fails stays parked with the reason', async () => {
+    const h = createHarness({ servers: [gh] });
+    h.supervisor.start();
+    await h.advance(0);
+    expect(h.state('gh')).toBe('loginRequired');
+    h.world.loginMode = denied;
+    h.child('gh').send({ type: 'auth.login' });
+    await h.advance(0);
+
+    expect(h.state('gh')).toBe('loginRequired');
+    expect(h.child('gh').getSnapshot().context.loginReason).toContain('access_denied');
+  });
+
+  it('after a scope step-up, a plain login (no --force) starts a flow', async () => {
+    const h = await authenticated();
+    h.child('gh').send({ type: 'upstream.insufficient_scope', scopes: ['admin'] });
+    h.child('gh').send({ type: 'auth.login' });
+    await h.advance(0);
+
+    expect(h.world.loginCalls).toHaveLength(1);
+    expect(h.state('gh')).toBe('authenticated.refreshScheduled');
+    expect(h.child('gh').getSnapshot().context.stepUpScopes).toEqual([]);
+  });
+
+  it('without a step-up, a plain login on an authenticated server starts none', async () => {
+    const h = await authenticated();
+    h.child('gh').send({ type: 'auth.login' });
+    await h.advance(0);
+    expect(h.world.loginCalls).toHaveLength(0);
+  });
+});
