@@ -134,20 +134,20 @@ describe.concurrent('logins through the daemon and the CLI', { timeout: 150_000 
     expect(cli.stderr).toMatch(/^mcpproxy: nometa: .*no OAuth metadata/m);
     expect(cli.stderr).not.toMatch(/\n\s+at /);
 
-    // A callback with a wrong state is refused, the flow ends in loginRequired, and a new login works.
+    // A callback with a wrong state is ignored (a stale tab, a forged request): the flow keeps
+    // waiting, and the browser's real redirect then completes it.
     const started = await post(proxy.url, '/api/v1/servers/state/login');
     const authorize = await fetch(started.json.auth_url, { redirect: 'manual' });
     const callback = new URL(authorize.headers.get('location')!);
-    callback.searchParams.set('state', 'forged-state');
-    const page = await fetch(callback);
+    const forged = new URL(callback);
+    forged.searchParams.set('state', 'forged-state');
+    const page = await fetch(forged);
     expect(page.status).toBe(400);
-    expect(await page.text()).toMatch(/wrong state/);
-    const refused = await waitForState(proxy.url, 'state', 'loginRequired');
-    expect(refused.health.detail).toMatch(
-      /^Login failed: state: the OAuth callback carried a wrong state/,
-    );
-    expect(refused.oauth_status).toMatch(/^(login_required|error)$/);
-    await loginThroughDaemon(proxy.url, 'state');
+    expect(await page.text()).toMatch(/Request ignored/);
+    expect((await serverView(proxy.url, 'state')).state).toBe('loggingIn');
+    const real = await fetch(callback);
+    expect(real.status).toBe(200);
+    await waitForView(proxy.url, 'state', (view) => view.state.startsWith('authenticated'));
 
     // A token response without access_token at login: the callback page and the health say so.
     const noat = await post(proxy.url, '/api/v1/servers/noat/login');
