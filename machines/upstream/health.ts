@@ -65,7 +65,9 @@ export function oauthStatusOf(view: UpstreamView, now: number): OAuthStatus {
     case 'connected':
       return 'none';
     case 'authenticated':
-      return 'authenticated';
+      // Its refresh outlived the token (a slow or hanging token endpoint, another process's
+      // lease): calls get 401 until the new token arrives.
+      return accessTokenPast(context, now) ? 'expired' : 'authenticated';
     case 'degraded':
       return 'retrying';
     case 'retrying':
@@ -152,8 +154,23 @@ function stateHealth(view: UpstreamView, now: number): Health {
   }
 }
 
+/** Whether the held access token's expiry has passed. */
+function accessTokenPast(context: UpstreamView['context'], now: number): boolean {
+  const expiresAt = context.record?.tokens ? context.record.expires_at : null;
+  return expiresAt !== null && expiresAt !== undefined && expiresAt <= now;
+}
+
 function authenticatedHealth(view: UpstreamView, now: number, tools: string): Health {
   const { context } = view;
+  if (accessTokenPast(context, now)) {
+    const refreshing = statePath(view.value).endsWith('refreshing');
+    return {
+      level: 'degraded',
+      summary: 'Token expired',
+      detail: `Access token expired at ${iso(context.record!.expires_at!)}; ${refreshing ? 'the refresh is still running' : 'a refresh is due'} - calls fail until it succeeds`,
+      action: 'none',
+    };
+  }
   const refreshExpiresAt = context.record?.refresh_expires_at ?? null;
   if (refreshExpiresAt !== null && refreshExpiresAt - now <= REFRESH_EXPIRY_WARNING_MS) {
     const hours = Math.max(0, Math.floor((refreshExpiresAt - now) / 3600_000));

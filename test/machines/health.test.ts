@@ -86,6 +86,19 @@ describe('health (SPEC §4 table)', () => {
       'authenticated',
     ],
     [
+      'authenticated, the refresh outliving the access token',
+      { authenticated: 'refreshing' },
+      { record: recordWithToken('gh_0', 'gh', T0 - 3600_000, 600) },
+      {
+        level: 'degraded',
+        summary: 'Token expired',
+        detail:
+          'Access token expired at 2026-11-24T11:10:00Z; the refresh is still running - calls fail until it succeeds',
+        action: 'none',
+      },
+      'expired',
+    ],
+    [
       'degraded',
       { degraded: 'waiting' },
       { failures: 2, nextRetryAt: T0 + 40_000, lastError: 'connection timeout' },
