@@ -81,7 +81,7 @@ describe('the command line without a daemon', { timeout: 150_000 }, () => {
       [['auth', 'login'], /^mcpproxy: auth login: --server NAME is required\.$/],
       [
         ['auth', 'login', '--server'],
-        /^mcpproxy: auth login: Option '--server <value>' argument missing\./,
+        /^mcpproxy: auth login: Option --server needs a value \(a server name\)\. Run "mcpproxy auth login --help" for usage\.$/,
       ],
       [
         ['auth', 'login', '--server', 'x', '--timeout', 'soon'],
