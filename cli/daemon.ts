@@ -46,6 +46,8 @@ const REFRESH_SETTLE_MS = 3_000;
 
 export interface DaemonOptions {
   configPath: string;
+  /** Who named `configPath` (`--config`, `$MCPPROXY_CONFIG`); null or absent for the default. */
+  configSource?: string | null;
   dataDir: string;
   listen?: string;
   logLevel?: LogLevel;
@@ -141,11 +143,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     listenOverride: options.listen,
   });
   for (const warning of warnings) logger.warn({ config: options.configPath }, warning);
-  if (!found)
+  if (!found && options.configSource) {
+    // A path someone typed: a typo there should not pass as "no config" (SPEC §2 still starts).
+    logger.warn(
+      { config: options.configPath },
+      `Config file ${options.configPath} (given by ${options.configSource}) does not exist: starting with zero upstream servers`,
+    );
+  } else if (!found) {
     logger.info(
       { config: options.configPath },
       'No config file found: starting with zero upstream servers',
     );
+  }
 
   const store = await openStore(config, options.dataDir, env, logger);
   const replicaId = env.MCPPROXY_REPLICA_ID || `${hostname()}-${randomBytes(3).toString('hex')}`;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { DashboardOptions } from '../../http/dashboard/index.js';
 import { ProxyError, UsageError } from '../../services/errors.js';
 import { createLogger, type Logger } from '../../services/logger/index.js';
-import { parseCommandArgs, parseDuration } from '../args.js';
+import { parseCommandArgs, parseDuration, parseLogLevel } from '../args.js';
 import { startDaemon, type Daemon, type DaemonOptions } from '../daemon.js';
 import { DEFAULT_INSPECT_URL, statelyInspector } from './inspect.js';
 
@@ -146,13 +146,16 @@ export async function runDemo(argv: string[], out: (line: string) => void): Prom
   });
   if (values.help) return (out(DEMO_HELP), 0);
   const ttlS = Math.round(
-    parseDuration('--access-token-ttl', values['access-token-ttl'] ?? '30s') / 1000,
+    parseDuration('--access-token-ttl', values['access-token-ttl'] ?? '30s', 2000) / 1000,
   );
-  if (ttlS < 2) throw new UsageError('--access-token-ttl must be at least 2s.');
-  const logger: Logger = createLogger({ level: (values['log-level'] as 'info') ?? 'info' });
+  const logger: Logger = createLogger({ level: parseLogLevel(values['log-level']) });
   const inspector = values.inspect
     ? statelyInspector(values['inspect-url'] ?? DEFAULT_INSPECT_URL, logger)
     : null;
+  if (values['data-dir'] !== undefined && values['data-dir'].trim() === '')
+    throw new UsageError(
+      '--data-dir must not be empty: pass a directory, or leave the flag out for a temporary one.',
+    );
   const dataDir = values['data-dir'] ?? (await mkdtemp(join(tmpdir(), 'mcpproxy-demo-')));
   const as = await startTestServer(ttlS);
   let daemon: Daemon | undefined;

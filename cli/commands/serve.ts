@@ -4,9 +4,8 @@
  */
 import { homedir } from 'node:os';
 import { resolvePaths } from '../../services/config/index.js';
-import { UsageError } from '../../services/errors.js';
-import { createLogger, isLogLevel, LOG_LEVELS } from '../../services/logger/index.js';
-import { parseCommandArgs } from '../args.js';
+import { createLogger, LOG_LEVELS } from '../../services/logger/index.js';
+import { parseCommandArgs, parseLogLevel } from '../args.js';
 import { startDaemon } from '../daemon.js';
 
 export const SERVE_HELP = `Usage: mcpproxy serve [--config F] [--data-dir D] [--listen H:P] [--log-level L] [--inspect [--inspect-url URL]]
@@ -37,11 +36,8 @@ export async function runServe(argv: string[], out: (line: string) => void): Pro
     out(SERVE_HELP);
     return 0;
   }
-  const level = values['log-level'] ?? 'info';
-  if (!isLogLevel(level)) {
-    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got "${level}").`);
-  }
-  const { dataDir, configPath } = resolvePaths({
+  const level = parseLogLevel(values['log-level']);
+  const { dataDir, configPath, configSource } = resolvePaths({
     flags: { config: values.config, dataDir: values['data-dir'] },
     env: process.env,
     homedir: homedir(),
@@ -57,6 +53,7 @@ export async function runServe(argv: string[], out: (line: string) => void): Pro
     : [];
   const daemon = await startDaemon({
     configPath,
+    configSource,
     dataDir,
     listen: values.listen,
     logger,

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../services/errors.js';
+import { ConfigError, UsageError } from '../../../services/errors.js';
 import { defaultConfig, loadConfig, resolvePaths } from '../../../services/config/index.js';
 
 let dir: string;
@@ -77,30 +77,59 @@ describe('resolvePaths', () => {
   const homedir = '/home/me';
   const cwd = '/work';
   it.each([
-    [{}, {}, '/home/me/.mcpproxy', '/home/me/.mcpproxy/mcp_config.json'],
-    [{}, { MCPPROXY_DATA_DIR: '/var/mcp' }, '/var/mcp', '/var/mcp/mcp_config.json'],
-    [{ dataDir: '/opt/d' }, { MCPPROXY_DATA_DIR: '/var/mcp' }, '/opt/d', '/opt/d/mcp_config.json'],
-    [{}, { MCPPROXY_CONFIG: '/etc/mcp.json' }, '/home/me/.mcpproxy', '/etc/mcp.json'],
+    [{}, {}, '/home/me/.mcpproxy', '/home/me/.mcpproxy/mcp_config.json', null],
+    [{}, { MCPPROXY_DATA_DIR: '/var/mcp' }, '/var/mcp', '/var/mcp/mcp_config.json', null],
+    [
+      { dataDir: '/opt/d' },
+      { MCPPROXY_DATA_DIR: '/var/mcp' },
+      '/opt/d',
+      '/opt/d/mcp_config.json',
+      null,
+    ],
+    [
+      {},
+      { MCPPROXY_CONFIG: '/etc/mcp.json' },
+      '/home/me/.mcpproxy',
+      '/etc/mcp.json',
+      '$MCPPROXY_CONFIG',
+    ],
     [
       { config: '/c/flag.json' },
       { MCPPROXY_CONFIG: '/etc/mcp.json' },
       '/home/me/.mcpproxy',
       '/c/flag.json',
+      '--config',
     ],
-    [{ config: 'rel.json', dataDir: 'data' }, {}, '/work/data', '/work/rel.json'],
+    [{ config: 'rel.json', dataDir: 'data' }, {}, '/work/data', '/work/rel.json', '--config'],
     [
       {},
       { MCPPROXY_DATA_DIR: '~/mcp', MCPPROXY_CONFIG: '~/cfg.json' },
       '/home/me/mcp',
       '/home/me/cfg.json',
+      '$MCPPROXY_CONFIG',
     ],
     [
       {},
       { MCPPROXY_DATA_DIR: '', MCPPROXY_CONFIG: ' ' },
       '/home/me/.mcpproxy',
       '/home/me/.mcpproxy/mcp_config.json',
+      null,
     ],
-  ])('flags %j env %j', (flags, env, dataDir, configPath) => {
-    expect(resolvePaths({ flags, env, homedir, cwd })).toEqual({ dataDir, configPath });
+  ])('flags %j env %j', (flags, env, dataDir, configPath, configSource) => {
+    expect(resolvePaths({ flags, env, homedir, cwd })).toEqual({
+      dataDir,
+      configPath,
+      configSource,
+    });
+  });
+
+  it.each([
+    [{ dataDir: '' }, '--data-dir must not be empty'],
+    [{ dataDir: '  ' }, '--data-dir must not be empty'],
+    [{ config: '' }, '--config must not be empty'],
+  ])('an empty flag %j is a usage error, not the default', (flags, says) => {
+    const env = { MCPPROXY_DATA_DIR: '/var/mcp' };
+    expect(() => resolvePaths({ flags, env, homedir, cwd })).toThrow(UsageError);
+    expect(() => resolvePaths({ flags, env, homedir, cwd })).toThrow(says);
   });
 });
