@@ -25,7 +25,8 @@ export function parseListen(text: string): ListenAddress | { error: string } {
   }
   const [, v6, other, portText] = match;
   const port = Number(portText);
-  if (port > 65535) return { error: `port must be 0–65535 (got ${port})` };
+  // The caller shows the whole value (`got(text)`), so the port is not repeated here.
+  if (port > 65535) return { error: 'port must be 0–65535' };
   if (v6 !== undefined) {
     return isIPv6(v6) ? { host: v6, port } : { error: `"[${v6}]" is not an IPv6 address` };
   }

@@ -25,9 +25,11 @@ export function parseServers(
   return [];
 }
 
+/** An entry and where it is; `entry` is null when it has problems (its name still counts). */
 interface Located {
   where: string;
-  entry: ServerEntry;
+  name: string | null;
+  entry: ServerEntry | null;
 }
 
 function fromArray(p: Problems, raw: unknown[]): Located[] {
@@ -46,8 +48,7 @@ function fromArray(p: Problems, raw: unknown[]): Located[] {
       const hint = '"name" is required: a string naming the server, e.g. "github"';
       p.error(where, Object.hasOwn(item, 'name') ? `${hint} ${got(item.name)}` : hint);
     }
-    const entry = parseServerEntry(p, where, item, name);
-    if (entry) out.push({ where, entry });
+    out.push({ where, name, entry: parseServerEntry(p, where, item, name) });
   });
   return out;
 }
@@ -82,22 +83,26 @@ function fromMap(
         `"name" must match the key ${JSON.stringify(key)} or be left out ${got(inner)}`,
       );
     }
-    const entry = parseServerEntry(p, where, item, key);
-    if (entry) out.push({ where, entry });
+    out.push({ where, name: key, entry: parseServerEntry(p, where, item, key) });
   }
   return out;
 }
 
+/**
+ * Reports names used twice, among all entries: an entry with other problems still takes its
+ * name, so every problem is listed in one pass.
+ */
 function unique(p: Problems, located: Located[]): ServerEntry[] {
   const firstWhere = new Map<string, string>();
-  for (const { where, entry } of located) {
-    const first = firstWhere.get(entry.name);
-    if (first === undefined) firstWhere.set(entry.name, where);
+  for (const { where, name } of located) {
+    if (name === null) continue;
+    const first = firstWhere.get(name);
+    if (first === undefined) firstWhere.set(name, where);
     else
       p.error(
         where,
-        `"name" ${JSON.stringify(entry.name)} is already used by ${first}: names must be unique`,
+        `"name" ${JSON.stringify(name)} is already used by ${first}: names must be unique`,
       );
   }
-  return located.map(({ entry }) => entry);
+  return located.flatMap(({ entry }) => (entry ? [entry] : []));
 }

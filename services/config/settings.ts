@@ -13,7 +13,7 @@ import {
 } from './defaults.js';
 import { own, readString, warnUnknownKeys } from './fields.js';
 import type { Fields } from './fields.js';
-import { formatListen, isLoopbackHost, parseListen } from './listen.js';
+import { DEFAULT_LISTEN_HOST, formatListen, isLoopbackHost, parseListen } from './listen.js';
 import { got, isObject } from './problems.js';
 
 /** `listen`: `"host:port"` or `{ "host", "port" }`; `--listen` wins over the file. */
@@ -23,19 +23,59 @@ export function readListen(f: Fields, override: string | undefined): ListenAddre
     if ('error' in parsed) f.p.errorFrom('--listen', `${parsed.error} ${got(override)}`);
     return 'error' in parsed ? { ...DEFAULT_LISTEN } : parsed;
   }
-  let value = own(f.obj, 'listen');
+  const value = own(f.obj, 'listen');
   if (value === undefined || value === null) return { ...DEFAULT_LISTEN };
-  if (isObject(value) && typeof value.port === 'number' && Number.isInteger(value.port)) {
-    const host = typeof value.host === 'string' ? value.host : '';
-    value = formatListen({ host, port: value.port });
-  }
+  if (isObject(value)) return readListenObject(f, value);
   if (typeof value !== 'string') {
-    f.p.error('', `"listen" must be "host:port", e.g. "127.0.0.1:8080" ${got(value)}`);
+    f.p.error(
+      '',
+      `"listen" must be "host:port", e.g. "127.0.0.1:8080", or {"host": "127.0.0.1", "port": 8080} ${got(value)}`,
+    );
     return { ...DEFAULT_LISTEN };
   }
   const parsed = parseListen(value);
   if ('error' in parsed) f.p.error('', `"listen" ${parsed.error} ${got(value)}`);
   return 'error' in parsed ? { ...DEFAULT_LISTEN } : parsed;
+}
+
+/** `listen` as `{ "host", "port" }`: each field is checked and named on its own. */
+function readListenObject(f: Fields, obj: Record<string, unknown>): ListenAddress {
+  warnUnknownKeys({ ...f, obj, prefix: 'listen.' }, ['host', 'port']);
+  const hostValue = own(obj, 'host');
+  const portValue = own(obj, 'port');
+  let ok = true;
+  let host = DEFAULT_LISTEN_HOST;
+  if (typeof hostValue === 'string' && hostValue.trim() !== '') {
+    host = hostValue.trim().replace(/^\[(.*)\]$/, '$1');
+  } else if (hostValue !== undefined && hostValue !== null) {
+    f.p.error(
+      '',
+      `"listen.host" must be a host name or IP address, e.g. "127.0.0.1" ${got(hostValue)}`,
+    );
+    ok = false;
+  }
+  if (portValue === undefined || portValue === null) {
+    f.p.error('', '"listen.port" is required: a whole number from 0 to 65535, e.g. 8080');
+    ok = false;
+  } else if (
+    typeof portValue !== 'number' ||
+    !Number.isInteger(portValue) ||
+    portValue < 0 ||
+    portValue > 65535
+  ) {
+    f.p.error('', `"listen.port" must be a whole number from 0 to 65535 ${got(portValue)}`);
+    ok = false;
+  }
+  if (!ok) return { ...DEFAULT_LISTEN };
+  const parsed = parseListen(formatListen({ host, port: portValue as number }));
+  if ('error' in parsed) {
+    f.p.error(
+      '',
+      `"listen.host" must be a host name or IP address, e.g. "127.0.0.1" ${got(hostValue)}`,
+    );
+    return { ...DEFAULT_LISTEN };
+  }
+  return parsed;
 }
 
 /** `api_key` (empty = unset); `$MCPPROXY_API_KEY` wins. Required off loopback. */

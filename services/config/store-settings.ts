@@ -52,19 +52,27 @@ export function readStore(f: Fields, env: Record<string, string | undefined>): S
     }
     return { kind: 'postgres', url: null };
   }
-  if (!isPostgresUrl(url)) {
-    const message = `must be a postgres:// or postgresql:// URL, e.g. ${EXAMPLE} ${got(url)}`;
-    if (fromEnv !== null) f.p.errorFrom('$MCPPROXY_STORE_URL', message);
-    else f.p.error('', `"store.url" ${message}`);
+  const problem = urlProblem(url);
+  if (problem !== null) {
+    if (fromEnv !== null) f.p.errorFrom('$MCPPROXY_STORE_URL', problem);
+    else f.p.error('', `"store.url" ${problem}`);
   }
   return { kind: 'postgres', url };
 }
 
-function isPostgresUrl(url: string): boolean {
+/** What is wrong with a store URL (completing `"store.url" …`), or null. */
+function urlProblem(url: string): string | null {
+  let protocol: string;
   try {
-    const { protocol } = new URL(url);
-    return protocol === 'postgres:' || protocol === 'postgresql:';
+    protocol = new URL(url).protocol;
   } catch {
-    return false;
+    // Not echoed: where the URL does not parse, redaction cannot find its password either.
+    return (
+      'cannot be parsed as a URL: check the host and port, and percent-encode special ' +
+      'characters in the user name and password (e.g. "@" as %40); the value is not shown, ' +
+      'as it may hold a password'
+    );
   }
+  if (protocol === 'postgres:' || protocol === 'postgresql:') return null;
+  return `must be a postgres:// or postgresql:// URL, e.g. ${EXAMPLE} ${got(url)}`;
 }

@@ -71,6 +71,7 @@ const entryCases: [string, unknown, string, string, string][] = [
   ['missing name', { mcpServers: [{ url: 'https://x' }] }, 'mcpServers[0]', '"name"', 'is required'],
   ['name not a string', { mcpServers: [{ name: 5, url: 'https://x' }] }, 'mcpServers[0]', '"name"', 'is required'],
   ['entry not an object', { mcpServers: ['github'] }, 'mcpServers[0]', 'entry', 'must be an object'],
+  ['duplicate name of an entry with other problems', { mcpServers: [{ name: 'a' }, { name: 'a', command: 'ls' }] }, 'mcpServers[1] ("a")', '"name"', 'already used by mcpServers[0] ("a")'],
   ['duplicate names', {mcpServers: [{ name: 'a', url: 'https://x' }, { name: 'a', command: 'x' }],}, 'mcpServers[1] ("a")', '"name"', 'already used by mcpServers[0] ("a")'],
   ['map entry name differs from key', { mcpServers: { gh: { name: 'github', url: 'https://x' } } }, 'mcpServers["gh"]', '"name"', 'must match the key "gh"'],
   ['map key is a bad name', { mcpServers: { 'a/b': { url: 'https://x' } } }, 'mcpServers["a/b"]', '"name"', 'must be 1–64 characters'],
@@ -87,6 +88,10 @@ const topCases: [string, unknown, string, string, ConfigOverrides?][] = [
   ['listen bare IPv6', { listen: '::1:8080' }, '"listen"', 'write IPv6 hosts in brackets'],
   ['listen port out of range', { listen: '127.0.0.1:70000' }, '"listen"', 'port must be 0–65535'],
   ['listen not a string', { listen: 8080 }, '"listen"', 'must be "host:port"'],
+  ['listen object with a bad port', { listen: { host: '127.0.0.1', port: 'x' } }, '"listen.port"', 'must be a whole number from 0 to 65535 (got "x")'],
+  ['listen object with a port out of range', { listen: { port: 99999 } }, '"listen.port"', 'must be a whole number from 0 to 65535 (got 99999)'],
+  ['listen object without a port', { listen: { host: '127.0.0.1' } }, '"listen.port"', 'is required'],
+  ['listen object with a bad host', { listen: { host: 'a b', port: 80 } }, '"listen.host"', 'must be a host name or IP address, e.g. "127.0.0.1" (got "a b")'],
   ['api_key needed off loopback', { listen: '0.0.0.0:8080' }, '"api_key"', 'is required when listening on a non-loopback address'],
   ['api_key needed off loopback (flag)', {}, '"api_key"', '(--listen is "0.0.0.0:9000")', { listenOverride: '0.0.0.0:9000' }],
   ['api_key not a string', { api_key: 12345 }, '"api_key"', 'must be a string (got a number)'],
@@ -104,6 +109,8 @@ const topCases: [string, unknown, string, string, ConfigOverrides?][] = [
   ['store url with lmdb', { store: { kind: 'lmdb', url: 'postgres://h/db' } }, '"store.url"', 'only used with'],
   ['store url not postgres', { store: { url: 'mysql://h/db' } }, '"store.url"', 'must be a postgres:// or postgresql:// URL'],
   ['env store url not postgres', {}, '$MCPPROXY_STORE_URL', 'must be a postgres://', { env: { MCPPROXY_STORE_URL: 'http://h' } }],
+  ['env store url that does not parse', {}, '$MCPPROXY_STORE_URL', 'cannot be parsed as a URL', { env: { MCPPROXY_STORE_URL: 'postgres://u:pw-77@[bad' } }],
+  ['store url that does not parse', { store: { url: 'postgres://u:pw-77@[bad' } }, '"store.url"', 'cannot be parsed as a URL'],
   ['--listen malformed', {}, '--listen', 'must be "host:port"', { listenOverride: 'localhost' }],
 ];
 
@@ -143,6 +150,31 @@ describe('config errors: format', () => {
     expect(lines).toHaveLength(4);
     expect(lines.every((l) => l.startsWith(`${FILE}: `))).toBe(true);
     expect(message).not.toMatch(/\n\s+at /);
+  });
+
+  it('lists a duplicate name together with the other problems of the entries', () => {
+    const message = errorFor({ mcpServers: [{ name: 'a' }, { name: 'a', command: 'ls' }] });
+    expect(message.split('\n')).toEqual([
+      `${FILE}: mcpServers[0] ("a"): "url" (remote server) or "command" (stdio server) is required`,
+      `${FILE}: mcpServers[1] ("a"): "name" "a" is already used by mcpServers[0] ("a"): names must be unique`,
+    ]);
+  });
+
+  it.each([
+    [{ listen: '127.0.0.1:99999' }, '"listen" port must be 0–65535 (got "127.0.0.1:99999")'],
+    [{ listen: { host: '127.0.0.1', port: 'x' } }, '"listen.port" must be a whole number'],
+  ])('names a bad listen value once: %j', (config, says) => {
+    const message = errorFor(config);
+    expect(message).toContain(says);
+    expect(message.match(/\(got /g)).toHaveLength(1);
+    expect(message).not.toContain('(got an object)');
+  });
+
+  it('says a store URL does not parse, not that it is no postgres URL, and hides it', () => {
+    const overrides = { env: { MCPPROXY_STORE_URL: 'postgres://u:pw-77@[bad' } };
+    const message = errorFor({}, overrides);
+    expect(message).not.toContain('must be a postgres://');
+    expect(message).not.toContain('pw-77');
   });
 
   it.each([

@@ -194,6 +194,10 @@ describe('parseConfig: top-level settings', () => {
       { host: '::1', port: 1234 },
     ],
     [{ port: 1234 }, { host: '127.0.0.1', port: 1234 }],
+    [
+      { host: '[::1]', port: 0 },
+      { host: '::1', port: 0 },
+    ],
   ])('listen %j', (listen, expected) => {
     expect(parse({ listen }).config.listen).toEqual(expected);
   });
