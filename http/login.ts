@@ -10,7 +10,11 @@ import { topState, type Upstream, type UpstreamSnapshot } from './upstreams.js';
 export type LoginAnswer =
   { status: 'pending'; auth_url: string; correlation_id: string } | { status: 'authenticated' };
 
-/** Refuses a login the server cannot take (disabled, stopped, no OAuth). */
+/**
+ * Refuses a login the server cannot take (disabled, stopped, no OAuth). A URL server without an
+ * `oauth` block that has not connected (retrying, or still connecting) may yet turn out to need
+ * OAuth: that is said as such, not as "does not use OAuth".
+ */
 function assertCanLogin(upstream: Upstream): void {
   const { snapshot, name } = upstream;
   const top = topState(snapshot);
@@ -20,9 +24,18 @@ function assertCanLogin(upstream: Upstream): void {
   if (top === 'stopped' || snapshot.status !== 'active') {
     throw new ConflictError(`${name} is stopped: restart it first.`);
   }
-  if (!snapshot.context.oauth) {
-    throw new BadRequestError(`${name} does not use OAuth: there is nothing to log in to.`);
+  if (snapshot.context.oauth) return;
+  if (snapshot.context.entry.url !== null && (top === 'retrying' || top === 'connecting')) {
+    const { lastError } = snapshot.context;
+    const last = lastError ? ` (last error: ${lastError.replace(/[.\s]+$/, '')})` : '';
+    throw new ConflictError(
+      `${name} ${lastError ? 'could not be reached' : 'has not answered yet'}, so mcpproxy ` +
+        `cannot tell yet whether it needs a login${last}. It keeps retrying: check that the ` +
+        `server is running and its url is right, then try again once "mcpproxy upstream list" ` +
+        `shows it connected or loginRequired.`,
+    );
   }
+  throw new BadRequestError(`${name} does not use OAuth: there is nothing to log in to.`);
 }
 
 /**
