@@ -43,6 +43,18 @@ export function hostCheck(options: HostCheckOptions = {}): MiddlewareHandler {
     const name = hostnameOf(entry);
     if (name) allowed.add(name);
   }
+  // Says which names work: there is no setting to add a name (the configured listen host is
+  // the one extra; a wildcard listen with an API key accepts any).
+  const list = [...allowed];
+  const names = `${list.slice(0, -1).join(', ')} or ${list.at(-1)}`;
+  const hostRefused = (host: string, hostname: string | null) => {
+    const port = hostname === null ? ':<port>' : (/:(\d+)$/.exec(host)?.[0] ?? '');
+    return new ForbiddenError(
+      `Host ${hostname === null ? 'header missing or malformed' : `"${hostname}" not allowed`} ` +
+        `(DNS-rebinding protection): reach mcpproxy as ${names}, e.g. http://127.0.0.1${port}/. ` +
+        'To serve other names, listen on 0.0.0.0 with an api_key.',
+    );
+  };
   const checkOrigin = options.checkOrigin ?? isStateChanging;
   const exempt = new Set(options.exempt ?? []);
   // Clients send the same few `Host` values: each is parsed (a URL) once, not per request.
@@ -61,11 +73,7 @@ export function hostCheck(options: HostCheckOptions = {}): MiddlewareHandler {
     if (exempt.has(c.req.path)) return next();
     const host = c.req.header('host') ?? new URL(c.req.url).host;
     const hostname = hostnameOfCached(host);
-    if (!any && (hostname === null || !allowed.has(hostname))) {
-      throw new ForbiddenError(
-        'Host not allowed: add it to the allowed hosts (DNS-rebinding protection).',
-      );
-    }
+    if (!any && (hostname === null || !allowed.has(hostname))) throw hostRefused(host, hostname);
     const origin = c.req.header('origin');
     if (origin !== undefined && checkOrigin(c) && !originAllowed(origin, host, allowed, any)) {
       throw new ForbiddenError('Cross-origin request refused: the Origin is not allowed.');

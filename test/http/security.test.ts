@@ -81,6 +81,18 @@ describe('Host and Origin checks', () => {
     },
   );
 
+  it('a refused Host says which names work, not a setting that does not exist', async () => {
+    t = await makeApp({ allowedHosts: ['proxy.lan:8080'] });
+    const res = await t.app.request('/api/v1/servers', { headers: { host: 'evil.example:8080' } });
+    const { message } = ((await res.json()) as any).error as { message: string };
+    expect(message).toBe(
+      'Host "evil.example" not allowed (DNS-rebinding protection): reach mcpproxy as ' +
+        'localhost, 127.0.0.1, [::1] or proxy.lan, e.g. http://127.0.0.1:8080/. ' +
+        'To serve other names, listen on 0.0.0.0 with an api_key.',
+    );
+    expect(message).not.toContain('allowed hosts');
+  });
+
   it('accepts configured hosts, and leaves probes unchecked', async () => {
     t = await makeApp({ allowedHosts: ['proxy.lan:8080'] });
     expect(
