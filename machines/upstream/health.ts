@@ -162,7 +162,8 @@ function accessTokenPast(context: UpstreamView['context'], now: number): boolean
 
 function authenticatedHealth(view: UpstreamView, now: number, tools: string): Health {
   const { context } = view;
-  if (accessTokenPast(context, now)) {
+  // During a store outage its health says so (healthOf): the outage is why no new token comes.
+  if (context.storeAvailable !== false && accessTokenPast(context, now)) {
     const refreshing = statePath(view.value).endsWith('refreshing');
     return {
       level: 'degraded',

@@ -99,6 +99,13 @@ describe('health (SPEC §4 table)', () => {
       'expired',
     ],
     [
+      'authenticated, the refresh outliving the access token during a store outage',
+      { authenticated: 'refreshing' },
+      { record: recordWithToken('gh_0', 'gh', T0 - 3600_000, 600), storeAvailable: false },
+      { level: 'degraded', summary: 'Token store unavailable', action: 'view_logs' },
+      'expired',
+    ],
+    [
       'degraded',
       { degraded: 'waiting' },
       { failures: 2, nextRetryAt: T0 + 40_000, lastError: 'connection timeout' },
