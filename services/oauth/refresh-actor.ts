@@ -61,6 +61,8 @@ export interface RefreshActorDeps {
    * commit). Only called when this process holds the lease.
    */
   holdLease?: (serverKey: string) => () => Promise<void>;
+  /** A cancelled attempt that held the lease gives it up (nothing of it will be committed). */
+  releaseLease?: (serverKey: string) => Promise<void>;
   /** After `invalid_grant`: re-read the store; a newer generation means a lost race. */
   onInvalidGrant?: (serverKey: string) => Promise<TokenRecord | null>;
   httpTimeoutMs?: number;
@@ -159,6 +161,11 @@ export function createRefreshActor(deps: RefreshActorDeps) {
       return { kind: 'issued', record, redeemedGeneration: base.generation };
     } catch (error) {
       await stopHolding?.();
+      if (signal.aborted) {
+        // Cancelled: its answer, if one still comes, is never used or committed.
+        await deps.releaseLease?.(serverKey);
+        throw error;
+      }
       discoveries.drop(serverKey);
       const failure = classifyOAuthFailure(error, http.last(), now());
       if (failure.result === 'failed_invalid_grant' && deps.onInvalidGrant) {

@@ -227,6 +227,14 @@ export function createRefreshCoordinator(options: RefreshCoordinatorOptions) {
         await renewing;
       };
     },
+    /**
+     * Gives up this process's lease of `serverKey` at once: its attempt was cancelled (the state
+     * was left, or the process is stopping), so nothing of it will be committed. Another process,
+     * or this one after a restart, need not wait for the lease to run out.
+     */
+    async releaseLease(serverKey: string): Promise<void> {
+      await store.releaseLease(serverKey, ownerId).catch(() => undefined);
+    },
     /** Re-reads the record after `invalid_grant` (a newer generation means a lost race). */
     async onInvalidGrant(serverKey: string): Promise<TokenRecord | null> {
       await store.releaseLease(serverKey, ownerId).catch(() => undefined);

@@ -45,6 +45,7 @@ export function provideUpstream(options: UpstreamLogicOptions) {
         logger: options.logger,
         prepareRedeem: coordinator.prepareRedeem,
         holdLease: coordinator.holdLease,
+        releaseLease: coordinator.releaseLease,
         onInvalidGrant: coordinator.onInvalidGrant,
         budget,
       }),
