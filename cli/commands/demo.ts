@@ -16,6 +16,9 @@ import { parseCommandArgs, parseDuration, parseLogLevel } from '../args.js';
 import { startDaemon, type Daemon, type DaemonOptions } from '../daemon.js';
 import { DEFAULT_INSPECT_URL, statelyInspector } from './inspect.js';
 
+/** The demo's config file in its data dir (never the user's `mcp_config.json`). */
+const DEMO_CONFIG = 'demo_config.json';
+
 export const DEMO_HELP = `Usage: mcpproxy demo [--listen H:P] [--access-token-ttl D] [--data-dir D] [--inspect [--inspect-url URL]]
 
 Starts the OAuth test server and a proxy pointed at it, logs in automatically and prints the
@@ -23,7 +26,8 @@ dashboard URL: watch the "demo" server refresh its token on the statechart, brea
 authorization server and see it recover.
   --listen H:P            proxy address (default 127.0.0.1:8080; a free port if that one is taken)
   --access-token-ttl D    access-token lifetime of the test server (default 30s)
-  --data-dir D            keep the demo's data here (default: a temp dir, removed at exit)
+  --data-dir D            keep the demo's data here (default: a temp dir, removed at exit);
+                          its config goes to demo_config.json there (mcp_config.json is left alone)
   --inspect               also stream the actors to a Stately inspector (${DEFAULT_INSPECT_URL})
   --log-level L           proxy log level (default info)
 Keys while it runs: b = break the authorization server (HTTP 500), h = heal it,
@@ -166,7 +170,8 @@ export async function runDemo(argv: string[], out: (line: string) => void): Prom
     if (!values['data-dir']) await rm(dataDir, { recursive: true, force: true });
   };
   try {
-    const configPath = join(dataDir, 'mcp_config.json');
+    // Its own file: a data dir the user named may hold their real mcp_config.json.
+    const configPath = join(dataDir, DEMO_CONFIG);
     const config = {
       refresh: { threshold: 0.8, min_interval_s: 1 },
       mcpServers: { [SERVER]: { url: as.mcp, protocol: 'http', oauth: {} } },

@@ -5,7 +5,7 @@
  * not be reached. Each is one sentence naming the problem, exit 2 for usage, never a stack.
  */
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/proxy-process.js';
@@ -140,6 +140,18 @@ describe('the command line names bad input', { timeout: 180_000 }, () => {
     const results = await runAll(cases.map(([args]) => args));
     expectUsageError(results, cases);
     for (const r of results) expect(r.stderr).not.toMatch(/EEXIST|ENOTDIR/);
+  });
+
+  it("demo --data-dir leaves the user's mcp_config.json alone, even when it then fails", async () => {
+    const dir = await world.dir();
+    const mine = '{"mcpServers":{"mine":{"url":"https://example.com/mcp"}}}';
+    await writeFile(join(dir, 'mcp_config.json'), mine);
+    const cases: Array<[string[], RegExp]> = [
+      [['demo', '--listen', 'nope', '--data-dir', dir], /^mcpproxy: .*--listen.*host:port/],
+    ];
+    const results = await runAll(cases.map(([args]) => args));
+    expectUsageError(results, cases);
+    expect(await readFile(join(dir, 'mcp_config.json'), 'utf8')).toBe(mine);
   });
 
   it('warns, naming the path, when the config file given by --config does not exist', async () => {
