@@ -24,6 +24,7 @@ import { createLogger, type Logger, type LogLevel } from '../services/logger/ind
 import { createMetrics } from '../services/metrics/metrics.js';
 import { createUpstreamObserver } from '../services/observer/upstream-observer.js';
 import { watchClockJumps } from '../services/runtime/clock-jump.js';
+import { reloadConfigOnChange } from '../services/runtime/config-reload.js';
 import { settleRefreshes } from '../services/runtime/settle-refreshes.js';
 import { createStoreActor } from '../services/runtime/store-actor.js';
 import { provideUpstream } from '../services/runtime/upstream-logic.js';
@@ -210,6 +211,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           supervisor.send({ type: 'store.availability', available }),
         )
       : () => undefined;
+  const stopConfigWatch = reloadConfigOnChange({
+    path: options.configPath,
+    overrides: { env, listenOverride: options.listen },
+    running: config,
+    supervisor,
+    logger,
+    toSpecs: specsOf,
+  });
   const stopClockWatch = watchClockJumps((drift) => {
     logger.info({ drift_ms: drift }, 'Wall clock jumped (sleep/wake): re-evaluating every token');
     supervisor.send({ type: 'clock.jumped' });
@@ -240,6 +249,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   try {
     bound = await listen(app, config.listen.host, config.listen.port);
   } catch (error) {
+    stopConfigWatch();
     stopClockWatch();
     supervisor.stop();
     await store.close();
@@ -262,6 +272,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     replicaId,
     stop() {
       stopping ??= (async () => {
+        stopConfigWatch();
         stopClockWatch();
         stopAvailability();
         await app.close();
