@@ -4,7 +4,7 @@
  * unchanged. Counts `mcpproxy_tool_calls_total` and times `mcpproxy_tool_call_duration_seconds`.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { AnyActorRef } from 'xstate';
 import { healthOf } from '../../machines/upstream/health.js';
 import type { Logger } from '../../services/logger/index.js';
@@ -12,6 +12,22 @@ import { redactString } from '../../services/logger/index.js';
 import type { ProxyMetrics } from '../../services/metrics/metrics.js';
 import { findUpstream, isUsable, listUpstreams, type UpstreamSnapshot } from '../upstreams.js';
 import type { ToolCatalog } from './tool-catalog.js';
+
+/**
+ * A JSON-RPC error of a call (code, message). Not the SDK's `McpError`: that puts "MCP error
+ * CODE: " in its message, which the answer carries and the client's `McpError` prefixes again.
+ */
+class RpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const unknownTool = (fullName: string) =>
+  new RpcError(ErrorCode.InvalidParams, `Unknown tool: ${fullName}`);
 
 export interface CallDeps {
   supervisor: AnyActorRef;
@@ -52,13 +68,13 @@ export async function callTool(
   deps.catalog.rebuild(listUpstreams(deps.supervisor));
   const route = deps.catalog.route(fullName);
   const server = route?.server ?? deps.catalog.serverOf(fullName);
-  if (!server) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${fullName}`);
+  if (!server) throw unknownTool(fullName);
   const snapshot = findUpstream(deps.supervisor, server)?.snapshot;
   if (!snapshot || !isUsable(snapshot) || !snapshot.context.session) {
     deps.metrics.toolCalls.inc({ server, result: 'unavailable' });
     return unavailableResult(server, snapshot, deps.now());
   }
-  if (!route) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${fullName}`);
+  if (!route) throw unknownTool(fullName);
   const session = snapshot.context.session;
   const stopTimer = deps.metrics.toolCallDuration.startTimer({ server });
   try {

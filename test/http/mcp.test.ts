@@ -135,11 +135,12 @@ describe('/mcp', () => {
   it('answers an MCP error for a tool no server owns', async () => {
     await setup();
     const { client } = await connectClient();
+    // The client's McpError adds its "MCP error CODE: " prefix once, to the proxy's message.
     await expect(client.callTool({ name: 'nobody__echo', arguments: {} })).rejects.toThrow(
-      /Unknown tool/,
+      /^MCP error -32602: Unknown tool: nobody__echo$/,
     );
     await expect(client.callTool({ name: 'plain__missing', arguments: {} })).rejects.toThrow(
-      /Unknown tool/,
+      /^MCP error -32602: Unknown tool: plain__missing$/,
     );
   });
 
