@@ -182,7 +182,8 @@ async function runStatus(argv: string[], out: (line: string) => void): Promise<n
         oauth_status: v.oauth_status,
         token_expires_at: v.token_expires_at,
         refresh_at: v.oauth?.refresh_at ?? null,
-        last_error: v.oauth?.last_error ?? null,
+        // Parked or failed: why (the view's last error is the park reason then).
+        last_error: v.oauth?.last_error ?? v.last_error ?? null,
         source: 'daemon' as const,
       }))
     : await standaloneStatus(ctx);

@@ -160,6 +160,12 @@ describe.concurrent('client commands against a running daemon', { timeout: 150_0
       state: 'loginRequired',
       oauth_status: 'login_required',
     });
+    // auth status says why it is parked, as upstream list does.
+    const parked = JSON.parse((await runCli(['auth', 'status', '-o', 'json', ...at])).stdout);
+    expect(parked.find((r: { name: string }) => r.name === 'one')).toMatchObject({
+      oauth_status: 'login_required',
+      last_error: 'Logged out - login required',
+    });
     expect((await serverView(proxy.url, 'two')).oauth_status).toBe('authenticated');
     // Errors: a server without OAuth, an unknown server.
     const noOauth = await runCli(['auth', 'logout', '--server', 'everything', ...at]);
