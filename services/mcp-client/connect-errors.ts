@@ -120,12 +120,36 @@ export function classifyConnectFailure(
       },
     );
   }
+  const invalid = invalidAnswer(error);
+  if (invalid) {
+    return new UpstreamConnectError(
+      'failed_other',
+      `${name} answered the MCP handshake with ${clip(ctx.scrub(invalid))}${tail(ctx)}.`,
+      { cause: error },
+    );
+  }
   const message = error instanceof Error ? error.message : String(error);
   return new UpstreamConnectError(
     'failed_other',
     `${name}: connect failed: ${clip(ctx.scrub(message))}${tail(ctx)}.`,
     { cause: error },
   );
+}
+
+/**
+ * What was wrong with an answer the SDK could not take: a schema's issues (zod's multi-line dump
+ * of them is no health detail), or JSON that does not parse. Null for other errors.
+ */
+function invalidAnswer(error: unknown): string | null {
+  const issues = (error as { issues?: unknown } | null)?.issues;
+  if (Array.isArray(issues) && issues.length > 0) {
+    const first = issues[0] as { path?: PropertyKey[]; message?: string };
+    const where = first.path?.length ? first.path.map(String).join('.') : 'the answer';
+    const more = issues.length > 1 ? `, and ${issues.length - 1} more` : '';
+    return `an invalid message (${where}: ${first.message ?? 'invalid'}${more})`;
+  }
+  if (error instanceof SyntaxError) return `invalid JSON (${error.message})`;
+  return null;
 }
 
 function tail(ctx: ConnectContext): string {
