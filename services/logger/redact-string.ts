@@ -2,10 +2,15 @@
  * @module Scrubs secrets out of free text: URL query/form parameters, URL passwords, bearer and
  * basic credentials, and `"key":"value"` pairs of JSON embedded in a string.
  */
-import { REDACTED, SECRET_QUERY_PARAMS, isSecretKey } from './secret-names.js';
+import { REDACTED, SECRET_QUERY_PARAMS, SECRET_TEXT_PARAMS, isSecretKey } from './secret-names.js';
 
 const PARAM_RE = new RegExp(
   `(^|[?&#;])(${SECRET_QUERY_PARAMS.join('|')})=([^&#\\s"'<>\\\\]*)`,
+  'gi',
+);
+/** The unambiguous names after white space, `(`, `,` or an option's dashes (`--password=x`). */
+const TEXT_PARAM_RE = new RegExp(
+  `([\\s(,]|^-{1,2}|[\\s(,]-{1,2})(${SECRET_TEXT_PARAMS.join('|')})=([^&#\\s"'<>\\\\,;)]*)`,
   'gi',
 );
 
@@ -54,8 +59,11 @@ const clean = new Set<string>();
 
 function scrub(s: string): string {
   let out = s;
-  if (out.includes('='))
-    out = out.replace(PARAM_RE, (_m, sep, name) => `${sep}${name}=${REDACTED}`);
+  if (out.includes('=')) {
+    out = out
+      .replace(PARAM_RE, (_m, sep, name) => `${sep}${name}=${REDACTED}`)
+      .replace(TEXT_PARAM_RE, (_m, sep, name) => `${sep}${name}=${REDACTED}`);
+  }
   if (out.includes('@')) out = out.replace(USERINFO_RE, `$1:${REDACTED}@`);
   if (/bearer|dpop|basic/i.test(out)) {
     out = out.replace(BEARER_RE, `$1 ${REDACTED}`).replace(BASIC_RE, `$1 ${REDACTED}`);

@@ -47,7 +47,20 @@ export const SECRET_QUERY_PARAMS = [
   'api_key',
   'password',
   'token',
+  // Common in URLs for API keys and signed links (`?key=…`, `?sig=…`).
+  'key',
+  'secret',
+  'sig',
+  'signature',
 ] as const;
+
+/**
+ * Of those, the names that mark a secret in prose too (`… refresh_token=abc`, `--password=x`),
+ * not only after `?`, `&`, `#` or `;`: `code`, `state`, `key` and `sig` are common words there.
+ */
+export const SECRET_TEXT_PARAMS = SECRET_QUERY_PARAMS.filter(
+  (name) => !['code', 'state', 'key', 'sig', 'signature'].includes(name),
+);
 
 /** Normalizes a key for comparison: lower case, without `_` and `-`. */
 function normalize(key: string): string {

@@ -28,6 +28,18 @@ describe('redactString', () => {
       'code=c1&code_verifier=v1&password=p1',
       'code=[REDACTED]&code_verifier=[REDACTED]&password=[REDACTED]',
     ],
+    [
+      'https://maps.example/api?key=AIzaKEY42&sig=s1g&q=x',
+      'https://maps.example/api?key=[REDACTED]&sig=[REDACTED]&q=x',
+    ],
+    ['server said refresh_token=rt-9 is gone', 'server said refresh_token=[REDACTED] is gone'],
+    ['--password=hunter2', '--password=[REDACTED]'],
+    [
+      'run with -token=t1, then (client_secret=cs)',
+      'run with -token=[REDACTED], then (client_secret=[REDACTED])',
+    ],
+    // In prose, the ambiguous names stay readable.
+    ['exit code=1 in state=ready, server_key=gh_0', 'exit code=1 in state=ready, server_key=gh_0'],
   ])('redacts secret query and form parameters: %s', (input, expected) => {
     expect(redactString(input)).toBe(expected);
   });
