@@ -55,12 +55,11 @@ async function loginViaDaemon(
   noBrowser: boolean,
   timeoutMs: number,
 ): Promise<number> {
-  const answer = await api<LoginAnswer>(
-    ctx.target,
-    'POST',
-    `/api/v1/servers/${encodeURIComponent(server)}/login`,
-    { force },
-  );
+  const viewPath = `/api/v1/servers/${encodeURIComponent(server)}`;
+  // A failed login on a working server leaves it on this token (it does not park): only a new
+  // token means this login succeeded.
+  const tokenBefore = (await api<ServerView>(ctx.target, 'GET', viewPath)).token_expires_at;
+  const answer = await api<LoginAnswer>(ctx.target, 'POST', `${viewPath}/login`, { force });
   if (answer.status === 'authenticated' && !answer.auth_url) {
     process.stdout.write(`${server} is already authenticated (use --force to log in again).\n`);
     return 0;
@@ -75,11 +74,16 @@ async function loginViaDaemon(
   try {
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
-      const view = await api<ServerView>(
-        ctx.target,
-        'GET',
-        `/api/v1/servers/${encodeURIComponent(server)}`,
-      );
+      const view = await api<ServerView>(ctx.target, 'GET', viewPath);
+      if (view.state === 'loggingIn') continue;
+      if (tokenBefore !== null && view.token_expires_at === tokenBefore) {
+        spinner.stop();
+        process.stderr.write(
+          `mcpproxy: Login failed: ${view.last_error ?? 'it was denied, failed or timed out'}; ` +
+            `${server} goes on with its previous token.\n`,
+        );
+        return 1;
+      }
       if (view.oauth_status === 'authenticated' && view.state.startsWith('authenticated')) {
         spinner.stop(
           `${server} is authenticated (token expires ${view.token_expires_at ?? 'never'}).`,
@@ -91,7 +95,7 @@ async function loginViaDaemon(
         // The health detail of a failed flow already starts with "Login failed: ".
         const reason = view.health.detail || view.health.summary;
         process.stderr.write(
-          `${reason.startsWith('Login failed') ? reason : `Login failed: ${reason}`}\n`,
+          `mcpproxy: ${reason.startsWith('Login failed') ? reason : `Login failed: ${reason}`}\n`,
         );
         return 1;
       }
@@ -100,7 +104,7 @@ async function loginViaDaemon(
     spinner.stop();
   }
   process.stderr.write(
-    `Timed out after ${Math.round(timeoutMs / 1000)}s waiting for the login of ${server}.\n`,
+    `mcpproxy: Timed out after ${Math.round(timeoutMs / 1000)}s waiting for the login of ${server}.\n`,
   );
   return 1;
 }

@@ -105,7 +105,7 @@ describe.concurrent('client commands against a running daemon', { timeout: 150_0
       },
     );
     expect(printed.code).toBe(1);
-    expect(printed.stderr).toContain('Timed out after 2s waiting for the login of two.');
+    expect(printed.stderr).toContain('mcpproxy: Timed out after 2s waiting for the login of two.');
     const authUrl = /Open this URL to log in:\n {2}(\S+)/.exec(printed.stderr)![1]!;
     expect(await browserVisits(browserLog)).toHaveLength(1);
     const joined = await post(proxy.url, '/api/v1/servers/two/login');
@@ -191,9 +191,25 @@ describe.concurrent('client commands against a running daemon', { timeout: 150_0
     });
     expect(denied.code).toBe(1);
     expect(denied.stderr).toMatch(
-      /^Login failed: two: the authorization server answered access_denied/m,
+      /^mcpproxy: Login failed: two: the authorization server answered access_denied/m,
     );
     expect(denied.stderr).not.toContain('Login failed: Login failed');
+
+    // A forced re-login of a working server that is denied fails, and the server goes on with
+    // its token instead of parking.
+    two.setFail({ mode: 'none' });
+    await loginThroughDaemon(proxy.url, 'two');
+    const tokenBefore = (await serverView(proxy.url, 'two')).token_expires_at;
+    two.setFail({ mode: 'access_denied' });
+    const reDenied = await runCli(['auth', 'login', '--server', 'two', '--force', ...at], {
+      env: browserEnv(browserLog),
+    });
+    expect(reDenied.code).toBe(1);
+    expect(reDenied.stderr).toMatch(
+      /^mcpproxy: Login failed: .*two goes on with its previous token\.$/m,
+    );
+    const after = await waitForState(proxy.url, 'two', 'authenticated');
+    expect(after.token_expires_at).toBe(tokenBefore);
 
     expect(await proxy.stop('SIGTERM')).toBe(0);
   });
