@@ -48,10 +48,12 @@ export async function startLogin(
   timeoutMs: number,
 ): Promise<LoginAnswer> {
   assertCanLogin(await oauthKnown(upstream, timeoutMs));
+  // A failed login on a working server goes back to this token (it does not park).
+  const before = accessTokenOf(upstream.ref.getSnapshot() as UpstreamSnapshot);
   upstream.ref.send({ type: 'auth.login', force });
   const now = upstream.ref.getSnapshot() as UpstreamSnapshot;
   if (topState(now) !== 'loggingIn') return { status: 'authenticated' };
-  return waitForAuthUrl(upstream, timeoutMs);
+  return waitForAuthUrl(upstream, timeoutMs, before);
 }
 
 /**
@@ -94,8 +96,15 @@ function oauthKnown(upstream: Upstream, timeoutMs: number): Promise<Upstream> {
 
 type Outcome = LoginAnswer | Error;
 
+const accessTokenOf = (snapshot: UpstreamSnapshot) =>
+  snapshot.context.record?.tokens?.access_token ?? null;
+
 /** Follows the actor until its flow has a URL, ends, or `timeoutMs` passes. */
-function waitForAuthUrl(upstream: Upstream, timeoutMs: number): Promise<LoginAnswer> {
+function waitForAuthUrl(
+  upstream: Upstream,
+  timeoutMs: number,
+  tokenBefore: string | null,
+): Promise<LoginAnswer> {
   const { ref, name } = upstream;
   return new Promise<LoginAnswer>((resolve, reject) => {
     let settled = false;
@@ -108,7 +117,7 @@ function waitForAuthUrl(upstream: Upstream, timeoutMs: number): Promise<LoginAns
       else resolve(outcome);
     };
     const check = (snapshot: UpstreamSnapshot) => {
-      const outcome = outcomeOf(name, snapshot);
+      const outcome = outcomeOf(name, snapshot, tokenBefore);
       if (outcome) finish(outcome);
     };
     const timer = setTimeout(() => {
@@ -131,7 +140,11 @@ function waitForAuthUrl(upstream: Upstream, timeoutMs: number): Promise<LoginAns
 }
 
 /** The answer a snapshot gives to a waiting login, or null to keep waiting. */
-function outcomeOf(name: string, snapshot: UpstreamSnapshot): Outcome | null {
+function outcomeOf(
+  name: string,
+  snapshot: UpstreamSnapshot,
+  tokenBefore: string | null,
+): Outcome | null {
   const top = topState(snapshot);
   const flow = snapshot.context.flow;
   if (top === 'loggingIn') {
@@ -146,6 +159,10 @@ function outcomeOf(name: string, snapshot: UpstreamSnapshot): Outcome | null {
   }
   if (top === 'stopped' || top === 'idle') {
     return new ConflictError(`${name} stopped during the login.`);
+  }
+  // The flow failed on a server that keeps its token: it reconnects with the old one.
+  if (tokenBefore !== null && accessTokenOf(snapshot) === tokenBefore) {
+    return new LoginFailedError(`${name}: ${snapshot.context.lastError ?? 'Login failed'}`);
   }
   // The flow completed before a URL was needed (the server is connecting with the new token).
   return { status: 'authenticated' };

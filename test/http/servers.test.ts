@@ -130,6 +130,19 @@ describe('POST /api/v1/servers/:name/login', () => {
     expect(res.body.error.message).toContain('no authorization server metadata');
   });
 
+  it('a forced login of a working server that fails before a URL answers 502, and the server keeps its token', async () => {
+    t.world.loginMode = 'fail-before-url';
+    const res = await json(
+      await t.app.request(post('/api/v1/servers/github/login', { force: true })),
+    );
+    expect(res.status).toBe(502);
+    expect(res.body.error.code).toBe('login_failed');
+    expect(res.body.error.message).toContain('no authorization server metadata');
+    await waitFor(t.world.child('github'), (s) => statePath(s.value).startsWith('authenticated'), {
+      timeout: 2000,
+    });
+  });
+
   it('a flow that gives no URL in time answers 504 login_timeout', async () => {
     await closeApp(t);
     t = await makeApp({ loginUrlTimeoutMs: 50 });
