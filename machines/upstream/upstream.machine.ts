@@ -1,7 +1,7 @@
 /**
  * @module The upstream statechart (SPEC §4): one actor per upstream server; its state *is* the
  * connection. Pure: I/O arrives as the injected actors `connect`, `refresh`, `login`, `session`.
- * The named delays, guards and actions it uses are in upstream.setup.ts, the transition fragments
+ * The named delays, guards and actions it uses are in upstream.setup.ts (guards in upstream.guards.ts), the transition fragments
  * several states share in upstream.transitions.ts; `connecting` and `loggingIn` are in
  * upstream.connecting.ts and upstream.login.ts.
  */

@@ -18,20 +18,15 @@ import {
 } from 'xstate';
 import { refresherLogic, type RefresherCommand } from './refresher.js';
 import { deadGrantOf, type TokenRecord } from './token-record.js';
-import { accessExpired, refreshTokenExpired } from './timing.js';
 import type { UpstreamEmitted, UpstreamEvent, UpstreamToParent } from './upstream.events.js';
+import { upstreamGuards } from './upstream.guards.js';
 import {
   accessTokenExpiryMs,
   afterFailure,
   backoffDelayMs,
   clampJitter,
   failureOf,
-  hasRefreshToken,
-  hasUsableAccessToken,
-  isNewer,
-  loggedOutElsewhere,
   refreshDelayMs,
-  refreshIsDue,
   parked,
   rejectedClientAfter,
   storedDeadGrantReason,
@@ -87,84 +82,8 @@ export const upstreamSetup = setup({
     loginTimeout: LOGIN_TIMEOUT_MS,
   },
   guards: {
-    isDisabled: ({ context }) => !context.entry.enabled,
-    recordCorrupt: ({ context }) => context.internal.recordError !== null,
-    /** The stored tokens' grant was refused (here, by another replica, or before a restart). */
-    deadGrantStored: ({ context }) => deadGrantOf(context.record) !== null,
-    refusedElsewhere: ({ context }, params: { record: UpstreamContext['record'] }) =>
-      isNewer(params.record, context.record) && deadGrantOf(params.record) !== null,
-    /** The server ended a healthy session: replace it at once rather than after a backoff. */
-    sessionEndedByServer: ({ context }, params: { sessionExpired: boolean }) =>
-      params.sessionExpired && context.failures === 0,
-    usesOAuth: ({ context }) => context.oauth,
-    refreshTokenExpired: ({ context }) => refreshTokenExpired(context.record, context.env.now()),
-    accessExpiredWithRefresh: ({ context }) =>
-      context.oauth &&
-      hasRefreshToken(context.record) &&
-      (accessExpired(context.record, context.env.now()) || !context.record?.tokens?.access_token),
-    oauthWithoutUsableToken: ({ context }) =>
-      context.oauth && !hasUsableAccessToken(context.record, context.env.now()),
-    noRefreshToken: ({ context }) => !hasRefreshToken(context.record),
-    accessExpiredNow: ({ context }) => accessExpired(context.record, context.env.now()),
-    refreshDue: ({ context }) => refreshIsDue(context),
-    wasAdopted: (_, params: { output: RefreshOutput }) => params.output.kind === 'adopted',
-    /** The record a refresh adopted (null when it redeemed) notes a refusal. */
-    adoptedRefusal: (_, params: { record: UpstreamContext['record'] }) =>
-      deadGrantOf(params.record) !== null,
-    adoptedLogout: (_, params: { output: RefreshOutput }) =>
-      params.output.kind === 'adopted' && !params.output.record.tokens,
-    isDeadGrant: (_, params: { error: unknown }) =>
-      failureOf(params.error).result === 'failed_invalid_grant',
-    isUnauthorized: (_, params: { error: unknown }) =>
-      failureOf(params.error).unauthorized === true,
-    isOAuthError: (_, params: { error: unknown }) => failureOf(params.error).oauthError === true,
-    mayRefreshForConnect: ({ context }, params: { error: unknown }) =>
-      failureOf(params.error).unauthorized === true &&
-      context.oauth &&
-      hasRefreshToken(context.record) &&
-      (context.lastResult !== 'success' || accessExpired(context.record, context.env.now())),
-    loginWanted: ({ context }, params: { force: boolean }) =>
-      params.force ||
-      context.stepUpScopes.length > 0 ||
-      !hasUsableAccessToken(context.record, context.env.now()),
-    /**
-     * The failed login was started on a server that was not parked (a forced re-login, a scope
-     * step-up) and still holds tokens: it goes back to them instead of parking.
-     */
-    loginWasOptional: ({ context }) =>
-      context.loginReason === null && Boolean(context.record?.tokens),
-    // `current` is null also when the store failed: only a stored record without tokens is a logout.
-    /**
-     * The commit of a refreshed token lost to another replica's note that the same refresh token
-     * was refused (its refresh raced this one's after the lease ran out): the note is older news
-     * than the tokens this refresh holds.
-     */
-    lostToRefusalNote: ({ context }, params: { current: UpstreamContext['record'] }) =>
-      context.internal.pending !== null &&
-      deadGrantOf(params.current) !== null &&
-      params.current?.tokens?.refresh_token === context.record?.tokens?.refresh_token,
-    lostRaceToLogout: ({ context }, params: { current: UpstreamContext['record'] }) =>
-      params.current !== null && loggedOutElsewhere(params.current, context.record),
-    lostRaceToNewer: ({ context }, params: { current: UpstreamContext['record'] }) =>
-      isNewer(params.current, context.record) &&
-      hasUsableAccessToken(params.current, context.env.now()),
-    // New tokens (a login elsewhere), not the held ones written again with a note (an outcome,
-    // a registration): those would only be refused again.
-    externalUsable: ({ context }, params: { record: UpstreamContext['record'] }) =>
-      isNewer(params.record, context.record) &&
-      Boolean(params.record?.tokens?.access_token) &&
-      params.record?.tokens?.access_token !== context.record?.tokens?.access_token &&
-      deadGrantOf(params.record) === null,
+    ...upstreamGuards,
     notRefreshing: not(stateIn({ degraded: 'refreshing' })),
-    /** The answer is the commit of the login's own token (not of its earlier registration). */
-    loginPersisted: ({ context }, params: { record: UpstreamContext['record'] }) =>
-      context.internal.pending !== null &&
-      Boolean(params.record?.tokens?.access_token) &&
-      params.record?.tokens?.access_token === context.internal.pending.tokens?.access_token,
-    isNewer: ({ context }, params: { record: UpstreamContext['record'] }) =>
-      isNewer(params.record, context.record),
-    loggedOutElsewhere: ({ context }, params: { record: UpstreamContext['record'] }) =>
-      loggedOutElsewhere(params.record, context.record),
   },
   actions: {
     /** On every transition of `refresh.done`, `refresh.failed` and a refresh's `token.persist_failed`. */
