@@ -1,9 +1,9 @@
 /**
  * @module The upstream statechart (SPEC §4): one actor per upstream server; its state *is* the
  * connection. Pure: I/O arrives as the injected actors `connect`, `refresh`, `login`, `session`.
- * The named delays, guards and actions it uses are in upstream.setup.ts (guards in upstream.guards.ts), the transition fragments
- * several states share in upstream.transitions.ts; `connecting` and `loggingIn` are in
- * upstream.connecting.ts and upstream.login.ts.
+ * Its named delays and actions are in upstream.setup.ts, its guards in upstream.guards.ts, the
+ * transition fragments several states share in upstream.transitions.ts; `connecting` and
+ * `loggingIn` are in upstream.connecting.ts and upstream.login.ts.
  */
 import { providedRefresh } from './refresher.js';
 import { connectingState } from './upstream.connecting.js';
