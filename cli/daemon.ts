@@ -232,7 +232,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     storeKind: store.kind,
     events,
     metrics,
-    beforeMetricsScrape: () => observer.updateTokenExpiry(),
+    beforeMetricsScrape: () => observer.updateTimedGauges(),
     statecharts: statecharts(),
     logger,
     version,

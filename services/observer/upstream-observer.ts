@@ -312,14 +312,24 @@ export function createUpstreamObserver(deps: ObserverDeps) {
         for (const id of [...followed.keys()]) unfollow(id);
       };
     },
-    /** Current token expiries for the expiry gauge (read at scrape time). */
-    updateTokenExpiry(): void {
-      for (const { snapshot: snap } of previous.values()) {
+    /**
+     * The gauges that change with time alone, read at scrape time: token expiries, and health
+     * (an access token can run out while its refresh is still waiting, with no new snapshot).
+     */
+    updateTimedGauges(): void {
+      const at = now();
+      for (const seen of previous.values()) {
+        const snap = seen.snapshot;
+        const level = healthOf(snap, at).level;
+        if (level !== seen.level) {
+          seen.level = level;
+          metrics.upstreamHealth.set({ server: snap.context.entry.name }, HEALTH_VALUE[level]);
+        }
         const expiresAt = snap.context.record?.tokens ? snap.context.record.expires_at : null;
         if (expiresAt != null) {
           metrics.tokenExpiry.set(
             { server: snap.context.entry.name },
-            Math.round((expiresAt - now()) / 1000),
+            Math.round((expiresAt - at) / 1000),
           );
         } else {
           metrics.tokenExpiry.remove({ server: snap.context.entry.name });

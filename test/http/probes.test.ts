@@ -69,7 +69,7 @@ describe('/metrics', () => {
     t = await makeApp({
       beforeMetricsScrape: () => {
         scrapes += 1;
-        t!.world.observer.updateTokenExpiry();
+        t!.world.observer.updateTimedGauges();
       },
     });
     const res = await t.app.request('/metrics');

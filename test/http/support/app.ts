@@ -30,7 +30,7 @@ export async function makeApp(
     storeKind: 'lmdb',
     events: world.events,
     metrics: world.metrics,
-    beforeMetricsScrape: () => world.observer.updateTokenExpiry(),
+    beforeMetricsScrape: () => world.observer.updateTimedGauges(),
     statecharts: statecharts() as unknown as Record<string, unknown>,
     logger: world.log.logger,
     version: '0.0.0-test',

@@ -4,7 +4,19 @@
  * produced, and forgets a removed server — all without XState's inspection stream.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { plainEntry, spec } from '../../helpers/machine-harness.js';
+import { createActor, createMachine, type AnyActorRef } from 'xstate';
+import type { UpstreamContext } from '../../../machines/upstream/upstream.types.js';
+import { createMetrics } from '../../../services/metrics/metrics.js';
+import { EventHub, type ProxyEvent } from '../../../services/events/proxy-events.js';
+import { createUpstreamObserver } from '../../../services/observer/upstream-observer.js';
+import {
+  oauthEntry,
+  plainEntry,
+  recordWithToken,
+  spec,
+  T0,
+} from '../../helpers/machine-harness.js';
+import { memoryLogger } from '../../http/support/memory-logger.js';
 import { World } from '../../http/support/world.js';
 
 const turns = async (n = 20) => {
@@ -84,4 +96,66 @@ describe('upstream observer', () => {
       expect(logins).toEqual(['OAuth login started', message]);
     },
   );
+
+  it('at scrape time, sets the health gauge of a server whose token ran out while its refresh waits', async () => {
+    // An upstream actor held in authenticated.refreshing (no new snapshot comes while it waits).
+    const context = {
+      entry: oauthEntry('gh'),
+      serverKey: 'gh_0',
+      settings: { threshold: 0.8, minIntervalMs: 10_000 },
+      jitter: 0,
+      env: { now: () => T0, newId: () => 'id' },
+      oauth: true,
+      record: recordWithToken('gh_0', 'gh', T0, 600),
+      session: null,
+      tools: [],
+      failures: 0,
+      nextRetryAt: null,
+      lastError: null,
+      lastResult: null,
+      loginReason: null,
+      oauthError: null,
+      flow: null,
+      stepUpScopes: [],
+      internal: {
+        recordError: null,
+        retryAfterMs: null,
+        lastAttemptAt: null,
+        refreshNow: false,
+        pending: null,
+        rejectedClientId: null,
+      },
+      storeAvailable: true,
+    } satisfies UpstreamContext;
+    const upstream = createMachine({
+      context,
+      initial: 'authenticated',
+      states: { authenticated: { initial: 'refreshing', states: { refreshing: {} } } },
+    });
+    const supervisor = createActor(
+      createMachine({
+        context: ({ spawn }): { children: Record<string, AnyActorRef> } => ({
+          children: { gh: spawn(upstream, { systemId: 'upstream:gh' }) },
+        }),
+      }),
+    );
+    let clock = T0 + 60_000;
+    const metrics = createMetrics({ defaultMetrics: false });
+    const observer = createUpstreamObserver({
+      logger: memoryLogger().logger,
+      metrics,
+      events: new EventHub<ProxyEvent>(),
+      now: () => clock,
+    });
+    observer.watch(supervisor);
+    supervisor.start();
+    const gauge = async () =>
+      (await metrics.upstreamHealth.get()).values.find((v) => v.labels.server === 'gh')?.value;
+    expect(await gauge()).toBe(0);
+
+    clock = T0 + 601_000; // the 10-minute token ran out
+    observer.updateTimedGauges();
+    expect(await gauge()).toBe(1);
+    supervisor.stop();
+  });
 });
