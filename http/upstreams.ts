@@ -97,7 +97,8 @@ export function topState(snapshot: UpstreamSnapshot): string {
   return statePath(snapshot.value).split('.')[0]!;
 }
 
-const USABLE = new Set(['connected', 'authenticated', 'degraded']);
+/** States whose live session takes calls (`loggingIn` keeps the session it had, if any). */
+const USABLE = new Set(['connected', 'authenticated', 'degraded', 'loggingIn']);
 
 /** Whether tool calls can go to this upstream now (a live session in a usable state). */
 export function isUsable(snapshot: UpstreamSnapshot): boolean {

@@ -146,7 +146,9 @@ function stateHealth(view: UpstreamView, now: number): Health {
       return {
         level: 'degraded',
         summary: 'Login in progress',
-        detail: `Waiting for browser login (correlation_id ${context.flow?.correlationId ?? ''})`,
+        detail:
+          `Waiting for browser login (correlation_id ${context.flow?.correlationId ?? ''})` +
+          (context.session ? '; calls go on with the current token' : ''),
         action: 'none',
       };
     default:

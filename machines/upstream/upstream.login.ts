@@ -11,7 +11,9 @@ import { adoptQuietly } from './upstream.transitions.js';
 
 /** Runs the login flow; its tokens are used once the supervisor has committed them. */
 export const loggingInState = upstreamSetup.createStateConfig({
-  entry: ['stopSession', 'beginLogin'],
+  // A live session is kept (a forced re-login, a scope step-up): calls go on with the current
+  // token while the user logs in. `connecting` replaces it once the login ends.
+  entry: 'beginLogin',
   invoke: {
     id: 'login',
     src: 'login',
@@ -75,6 +77,8 @@ export const loggingInState = upstreamSetup.createStateConfig({
   },
   on: {
     'auth.login': {},
+    // The kept session ended: calls wait for the login.
+    'upstream.disconnected': { actions: 'stopSession' },
     // Another process's change does not interrupt the flow the user started here.
     'token.external': adoptQuietly(),
     'login.url': {

@@ -132,6 +132,18 @@ describe('/mcp', () => {
     ).toBe(1);
   });
 
+  it("keeps serving a server's tools on its current token while a forced re-login runs", async () => {
+    await setup();
+    const { client } = await connectClient();
+    const github = t!.world.child('github');
+    github.send({ type: 'auth.login', force: true });
+    await waitFor(github, (s) => statePath(s.value) === 'loggingIn', { timeout: 2000 });
+
+    const result = await client.callTool({ name: 'github__echo', arguments: { text: 'during' } });
+    expect(result.content).toEqual([{ type: 'text', text: 'during' }]);
+    expect(t!.world.sessions.get('github')!.calls).toHaveLength(1);
+  });
+
   it('answers an MCP error for a tool no server owns', async () => {
     await setup();
     const { client } = await connectClient();

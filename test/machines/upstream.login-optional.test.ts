@@ -46,6 +46,21 @@ describe('upstream machine: a login on a working server', () => {
     expect(context.record?.tokens?.access_token).toBe('at-seed-gh');
   });
 
+  it('keeps the live session while it runs, and reconnects with the new token once committed', async () => {
+    const h = await authenticated();
+    h.world.manualLogin = true;
+    h.child('gh').send({ type: 'auth.login', force: true });
+    await h.advance(0);
+    expect(h.state('gh')).toBe('loggingIn');
+    expect(h.child('gh').getSnapshot().context.session).not.toBeNull();
+
+    h.world.completeLogins();
+    await h.advance(0);
+    expect(h.state('gh')).toBe('authenticated.refreshScheduled');
+    expect(h.world.connectCalls).toHaveLength(2);
+    expect(h.child('gh').getSnapshot().context.record?.tokens?.access_token).not.toBe('at-seed-gh');
+  });
+
   it('that is never completed goes back to the stored tokens after 5 minutes', async () => {
     const h = await authenticated();
     h.world.manualLogin = true;
