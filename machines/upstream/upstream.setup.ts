@@ -293,9 +293,13 @@ export const upstreamSetup = setup({
     assignTools: assign((_, params: { tools: UpstreamContext['tools'] }) => ({
       tools: params.tools,
     })),
-    assignEntry: assign((_, params: { entry: UpstreamContext['entry'] }) => ({
+    assignEntry: assign(({ context }, params: { entry: UpstreamContext['entry'] }) => ({
       entry: params.entry,
-      oauth: params.entry.oauth !== null,
+      // As at start: an `oauth` block, or tokens or a registration stored for the server (most
+      // servers need no block; their OAuth was learnt from a 401 and is in the record).
+      oauth:
+        params.entry.oauth !== null ||
+        Boolean(context.record?.tokens || context.record?.registration),
     })),
     setEnabled: assign(({ context }, params: { enabled: boolean }) => ({
       entry: { ...context.entry, enabled: params.enabled },
