@@ -63,6 +63,11 @@ export interface RefreshActorDeps {
   holdLease?: (serverKey: string) => () => Promise<void>;
   /** A cancelled attempt that held the lease gives it up (nothing of it will be committed). */
   releaseLease?: (serverKey: string) => Promise<void>;
+  /**
+   * An attempt cancelled after its refresh token was sent: the answer is still awaited (it may
+   * hold the only copy of a rotated refresh token) and stored; the lease is held until then.
+   */
+  settleLate?: (serverKey: string, late: LateAnswer, stopHolding?: () => Promise<void>) => void;
   /** After `invalid_grant`: re-read the store; a newer generation means a lost race. */
   onInvalidGrant?: (serverKey: string) => Promise<TokenRecord | null>;
   httpTimeoutMs?: number;
@@ -80,6 +85,23 @@ export function budgetKeyOf(issuer: string | null, serverUrl: string | null): st
   if (issuer) return issuer.replace(/\/+$/, '');
   if (serverUrl && URL.canParse(serverUrl)) return new URL(serverUrl).origin;
   return 'unknown-issuer';
+}
+
+/** What a cancelled attempt's token request still brings: the record to store, on the base it redeemed. */
+export type LateAnswer = Promise<{ record: TokenRecord; expectedGeneration: number }>;
+
+/** `work`, or a rejection with `signal`'s reason as soon as it aborts (`work` goes on). */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
+      (error: unknown) => (signal.removeEventListener('abort', onAbort), reject(error)),
+    );
+  });
 }
 
 /** Creates the `refresh` actor logic; throws classified `OAuthFlowError`s. */
@@ -143,31 +165,56 @@ export function createRefreshActor(deps: RefreshActorDeps) {
       fetchImpl: deps.fetchImpl,
       now,
     });
+    // With someone to store a late answer (`settleLate`), the token request is not aborted with
+    // the attempt: once the refresh token is sent, the answer may hold the only copy of its
+    // rotated successor (bounded by the HTTP timeout).
+    const tokenHttp = createOAuthHttp({
+      logger,
+      signal: deps.settleLate ? undefined : signal,
+      timeoutMs: deps.httpTimeoutMs,
+      fetchImpl: deps.fetchImpl,
+      now,
+    });
     const stopHolding = deps.holdLease?.(serverKey);
+    let redeeming: Promise<TokenRecord> | null = null;
+    let handedOver = false;
     try {
       const discovery = await discoveries.get(serverKey, () =>
         discoveries.discover(entry.name, entry.url!, http, base.issuer),
       );
-      const tokens = await refreshAuthorization(discovery.authorizationServerUrl, {
+      signal.throwIfAborted();
+      redeeming = refreshAuthorization(discovery.authorizationServerUrl, {
         metadata: discovery.metadata,
         clientInformation: client,
         refreshToken,
         resource: discovery.resource,
-        fetchFn: http.fetchFor('Token endpoint'),
+        fetchFn: tokenHttp.fetchFor('Token endpoint'),
+      }).then((tokens) => {
+        const arrived = tokenHttp.last();
+        const response = tokenResponseOf(tokens, arrived?.json, discovery.authorizationServerUrl);
+        return withTokens(base, response, arrived?.receivedAt ?? now());
       });
-      const arrived = http.last();
-      const response = tokenResponseOf(tokens, arrived?.json, discovery.authorizationServerUrl);
-      const record = withTokens(base, response, arrived?.receivedAt ?? now());
+      const record = await untilAborted(redeeming, signal);
       return { kind: 'issued', record, redeemedGeneration: base.generation };
     } catch (error) {
+      if (signal.aborted && redeeming && deps.settleLate) {
+        // Cancelled mid-request: the answer is stored when it comes; the lease is held till then.
+        handedOver = true;
+        deps.settleLate(
+          serverKey,
+          redeeming.then((record) => ({ record, expectedGeneration: base.generation })),
+          stopHolding,
+        );
+        throw error;
+      }
       await stopHolding?.();
       if (signal.aborted) {
-        // Cancelled: its answer, if one still comes, is never used or committed.
+        // Cancelled before anything was redeemed: nothing of it will be committed.
         await deps.releaseLease?.(serverKey);
         throw error;
       }
       discoveries.drop(serverKey);
-      const failure = classifyOAuthFailure(error, http.last(), now());
+      const failure = classifyOAuthFailure(error, tokenHttp.last() ?? http.last(), now());
       if (failure.result === 'failed_invalid_grant' && deps.onInvalidGrant) {
         const rotated = newer(await deps.onInvalidGrant(serverKey));
         if (rotated && !rotated.tokens) return { kind: 'adopted', record: rotated };
@@ -178,7 +225,7 @@ export function createRefreshActor(deps: RefreshActorDeps) {
       }
       throw failure;
     } finally {
-      await stopHolding?.();
+      if (!handedOver) await stopHolding?.();
     }
   });
 }

@@ -7,7 +7,7 @@
  */
 import { deadGrantOf, type TokenRecord } from '../../machines/upstream/token-record.js';
 import { OAuthFlowError } from '../errors.js';
-import type { RedeemDecision } from '../oauth/refresh-actor.js';
+import { type LateAnswer, type RedeemDecision, untilAborted } from '../oauth/refresh-actor.js';
 import type { Logger } from '../logger/index.js';
 import { MAX_LEASE_MS } from '../token-store/lease.js';
 import type { TokenStore } from '../token-store/token-store.js';
@@ -126,11 +126,18 @@ export function createRefreshCoordinator(options: RefreshCoordinatorOptions) {
    * Decides whether the caller adopts a newer committed record (no lease held) or redeems (this
    * process holds the lease; `redeem` is the newest stored record, or null if none).
    */
+  /** Answers of cancelled attempts still awaited, by server key (see `settleLate`). */
+  const late = new Map<string, Promise<void>>();
+
   async function prepareRedeem(
     serverKey: string,
     signal?: AbortSignal,
     knownGeneration?: number,
   ): Promise<RedeemDecision> {
+    // A cancelled attempt of this process may still be answered with a rotated token: decide
+    // after it is stored (adopting it), never by sending the same refresh token again.
+    const pendingLate = late.get(serverKey);
+    if (pendingLate) await untilAborted(pendingLate, signal);
     const before = (await read(serverKey, signal)).record;
     // Committed elsewhere already (the watch has not told the actor yet): adopt, no lease.
     if (knownGeneration !== undefined && adoptable(before, knownGeneration))
@@ -226,6 +233,58 @@ export function createRefreshCoordinator(options: RefreshCoordinatorOptions) {
         stopped = true;
         await renewing;
       };
+    },
+    /**
+     * Takes over the answer of an attempt cancelled after it sent its refresh token (the state
+     * was left: a restart, a config change): stores the record it brings (compare-and-swap on
+     * the generation it redeemed; the store's watch then brings it to the actor), keeps the lease
+     * until then, and makes the next `prepareRedeem` of the server wait for it.
+     */
+    settleLate(serverKey: string, answer: LateAnswer, stopHolding?: () => Promise<void>): void {
+      const settled = answer
+        .then(
+          async ({ record, expectedGeneration }) => {
+            const stored = {
+              ...record,
+              last_refresh: { result: 'success' as const, at: now() },
+            };
+            const result = await store.commit(stored, expectedGeneration);
+            if (result.committed) {
+              logger.info(
+                { server_key: serverKey, generation: result.record.generation },
+                'A refresh answered after its attempt was cancelled: its rotated token is stored',
+              );
+            } else {
+              logger.warn(
+                { server_key: serverKey },
+                'A refresh answered after its attempt was cancelled, but the record changed meanwhile: its token is not stored',
+              );
+            }
+          },
+          (error: unknown) =>
+            logger.info(
+              {
+                server_key: serverKey,
+                error: error instanceof Error ? error.message : String(error),
+              },
+              'A cancelled refresh failed after all: nothing to store',
+            ),
+        )
+        .catch((error: unknown) =>
+          logger.warn(
+            {
+              server_key: serverKey,
+              error: error instanceof Error ? error.message : String(error),
+            },
+            'A refresh answered after its attempt was cancelled could not be stored',
+          ),
+        )
+        .finally(async () => {
+          await stopHolding?.();
+          await store.releaseLease(serverKey, ownerId).catch(() => undefined);
+          if (late.get(serverKey) === settled) late.delete(serverKey);
+        });
+      late.set(serverKey, settled);
     },
     /**
      * Gives up this process's lease of `serverKey` at once: its attempt was cancelled (the state

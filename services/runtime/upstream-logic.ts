@@ -46,6 +46,7 @@ export function provideUpstream(options: UpstreamLogicOptions) {
         prepareRedeem: coordinator.prepareRedeem,
         holdLease: coordinator.holdLease,
         releaseLease: coordinator.releaseLease,
+        settleLate: coordinator.settleLate,
         onInvalidGrant: coordinator.onInvalidGrant,
         budget,
       }),
