@@ -33,7 +33,9 @@ export function configSecrets(entry: UpstreamEntry): string[] {
   const forms = new Set<string>();
   for (const value of values) {
     const credential = SCHEME_RE.exec(value)?.[1];
-    for (const v of credential ? [value, credential] : [value]) {
+    // A multi-line value (a PEM key, a JSON credential) comes back a line at a time on stderr.
+    const lines = value.includes('\n') ? value.split(/\r?\n/).map((line) => line.trim()) : [];
+    for (const v of [value, ...(credential ? [credential] : []), ...lines]) {
       for (const form of [v, JSON.stringify(v).slice(1, -1), encodeURIComponent(v)]) {
         if (form.length >= MIN_SECRET_LENGTH) forms.add(form);
       }

@@ -86,6 +86,17 @@ describe('a stdio upstream repeating its env on stderr', () => {
     expect(messages(failure) + JSON.stringify(lines)).not.toContain('ENVLEAK_0001');
   });
 
+  it('a multi-line value (a PEM key) is caught line by line', async () => {
+    const { failure, lines } = await failedConnect(
+      shEntry('printf "%s\\n" "$K" >&2; exit 1', { K: 'line1-M1SECRET\nline2-M2SECRET' }),
+    );
+
+    const text = messages(failure) + JSON.stringify(lines);
+    expect(text).not.toContain('M1SECRET');
+    expect(text).not.toContain('M2SECRET');
+    expect(failure.message).toContain('(stderr: [REDACTED])');
+  });
+
   it('a value shorter than four characters is left alone', async () => {
     const { failure, lines } = await failedConnect(
       shEntry('echo "retry $RETRIES of 3: no config, key $KEY" >&2; exit 1', {
