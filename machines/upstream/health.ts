@@ -107,8 +107,9 @@ function stateHealth(view: UpstreamView, now: number): Health {
     case 'idle':
       return { level: 'healthy', summary: 'Disabled', detail: '', action: 'enable' };
     case 'connecting':
+      // Refreshing here means the access token expired: calls wait for the new one.
       return {
-        level: 'healthy',
+        level: path.endsWith('refreshing') ? 'degraded' : 'healthy',
         summary: 'Connecting',
         detail: path.endsWith('refreshing') ? 'Refreshing the expired access token' : '',
         action: 'none',

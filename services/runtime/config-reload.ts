@@ -46,6 +46,8 @@ export function reloadConfigOnChange(options: ConfigReloadOptions): () => void {
         return;
       }
       next = loaded.config;
+      // As at start: unknown keys and ignored fields are said on every reload that has them.
+      for (const warning of loaded.warnings) logger.warn({ config: path }, warning);
     } catch (error) {
       logger.warn(
         { config: path, error: error instanceof Error ? error.message : String(error) },

@@ -36,15 +36,18 @@ describe('a config file edited while serve runs', { timeout: 90_000 }, () => {
     const logged = (msg: string) => proxy.logLines().filter((line) => line.msg === msg);
     expect(await names()).toEqual(['a']);
 
-    // Written in place.
-    await writeConfig(
-      dataDir,
-      oauthConfig([
+    // Written in place, with a typo in a key: the server is added, the typo said.
+    await writeConfig(dataDir, {
+      ...oauthConfig([
         ['a', as],
         ['b', as],
       ]),
-    );
+      refesh: {},
+    });
     await until(['a', 'b'], 'b to appear');
+    expect(proxy.logLines().some((line) => /unknown field "?refesh/.test(String(line.msg)))).toBe(
+      true,
+    );
     expect(logged('Config reloaded')[0]).toMatchObject({ added: ['b'], removed: [], changed: [] });
 
     // A broken file: the warning names the problem, the servers stay.

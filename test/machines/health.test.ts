@@ -67,6 +67,18 @@ describe('health (SPEC §4 table)', () => {
       'authenticated',
     ],
     [
+      'connecting, refreshing the expired access token',
+      { connecting: 'refreshing' },
+      {},
+      {
+        level: 'degraded',
+        summary: 'Connecting',
+        detail: 'Refreshing the expired access token',
+        action: 'none',
+      },
+      'authenticated',
+    ],
+    [
       'connected',
       'connected',
       { oauth: false, entry: plainEntry('fs') },
