@@ -29,13 +29,24 @@ export function browserEnv(logPath: string): Record<string, string> {
   };
 }
 
-/** The visits recorded so far (none when the file does not exist yet). */
-export async function browserVisits(logPath: string): Promise<BrowserVisitLine[]> {
-  const text = await readFile(logPath, 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as BrowserVisitLine);
+/**
+ * The visits recorded, once there are at least `atLeast` (bounded: 5 s). The stand-in writes its
+ * line after the callback page answered, which can be just after the login it completed ended.
+ */
+export async function browserVisits(logPath: string, atLeast = 1): Promise<BrowserVisitLine[]> {
+  let visits: BrowserVisitLine[] = [];
+  for (let i = 0; i < 100; i++) {
+    const text = await readFile(logPath, 'utf8').catch(() => '');
+    // Complete lines only: one may be read while it is being appended.
+    visits = text
+      .split('\n')
+      .slice(0, -1)
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as BrowserVisitLine);
+    if (visits.length >= atLeast) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return visits;
 }
 
 /** Where a test keeps its browser log: `<dir>/browser.jsonl`. */
