@@ -4,7 +4,7 @@
  * file over the old one, so the file's directory is watched and its name picked out; bursts of
  * events are debounced into one reload.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { realpathSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 
 export interface ConfigWatchOptions {
@@ -47,23 +47,40 @@ export function watchConfigFile(
       });
   };
 
-  let watcher: FSWatcher;
+  const changed = () => {
+    clearTimeout(timer);
+    timer = setTimeout(run, debounceMs);
+    timer.unref();
+  };
+  // A symlinked config is watched by its own name (the link repointed) and by its target's.
+  const targets = new Map([[dirname(path), new Set([name])]]);
   try {
-    watcher = watch(dirname(path), { persistent: false }, (_event, file) => {
-      // Some platforms give no name: any change in the directory counts then.
-      if (file !== null && file.toString() !== name) return;
-      clearTimeout(timer);
-      timer = setTimeout(run, debounceMs);
-      timer.unref();
-    });
+    const real = realpathSync(path);
+    if (real !== path) {
+      const names = targets.get(dirname(real)) ?? new Set<string>();
+      targets.set(dirname(real), names.add(basename(real)));
+    }
+  } catch {
+    // Not there (yet): only its own name is watched.
+  }
+  const watchers: FSWatcher[] = [];
+  try {
+    for (const [dir, names] of targets) {
+      const watcher = watch(dir, { persistent: false }, (_event, changedFile) => {
+        // Some platforms give no name: any change in the directory counts then.
+        if (changedFile === null || names.has(changedFile.toString())) changed();
+      });
+      watcher.on('error', (error) => options.onUnwatchable?.(error));
+      watchers.push(watcher);
+    }
   } catch (error) {
+    for (const watcher of watchers) watcher.close();
     options.onUnwatchable?.(error as Error);
     return () => undefined;
   }
-  watcher.on('error', (error) => options.onUnwatchable?.(error));
   return () => {
     stopped = true;
     clearTimeout(timer);
-    watcher.close();
+    for (const watcher of watchers) watcher.close();
   };
 }
