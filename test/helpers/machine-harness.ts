@@ -13,6 +13,7 @@ import type {
   LoginOutput,
   RefreshInput,
   RefreshOutput,
+  UpstreamContext,
   UpstreamEntry,
   UpstreamSession,
 } from '../../machines/upstream/upstream.types.js';
@@ -126,6 +127,42 @@ export function oauthEntry(name: string, overrides: Partial<UpstreamEntry> = {})
 
 export function plainEntry(name: string): UpstreamEntry {
   return oauthEntry(name, { oauth: null });
+}
+
+/**
+ * A whole upstream context for code that reads snapshots (health, views, the observer) without
+ * running the machine: OAuth server `gh`, nothing stored, nothing failed; `overrides` win.
+ */
+export function upstreamContext(overrides: Partial<UpstreamContext> = {}): UpstreamContext {
+  return {
+    entry: oauthEntry('gh'),
+    serverKey: 'gh_0',
+    settings: { threshold: 0.8, minIntervalMs: 10_000 },
+    jitter: 0,
+    env: { now: () => T0, newId: () => 'id' },
+    oauth: true,
+    record: null,
+    session: null,
+    tools: [],
+    failures: 0,
+    nextRetryAt: null,
+    lastError: null,
+    lastResult: null,
+    loginReason: null,
+    oauthError: null,
+    flow: null,
+    stepUpScopes: [],
+    internal: {
+      recordError: null,
+      retryAfterMs: null,
+      lastAttemptAt: null,
+      refreshNow: false,
+      pending: null,
+      rejectedClientId: null,
+    },
+    storeAvailable: true,
+    ...overrides,
+  };
 }
 
 export function spec(

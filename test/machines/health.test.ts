@@ -3,46 +3,22 @@ import type { StateValue } from 'xstate';
 import { healthOf, oauthStatusOf, type UpstreamView } from '../../machines/upstream/health.js';
 import { serverView } from '../../machines/upstream/server-view.js';
 import type { UpstreamContext } from '../../machines/upstream/upstream.types.js';
-import { oauthEntry, plainEntry, recordWithToken, T0 } from '../helpers/machine-harness.js';
+import { plainEntry, recordWithToken, T0, upstreamContext } from '../helpers/machine-harness.js';
 
 function context(overrides: Partial<UpstreamContext> = {}): UpstreamContext {
-  return {
-    entry: oauthEntry('gh'),
-    serverKey: 'gh_0',
-    settings: { threshold: 0.8, minIntervalMs: 10_000 },
-    jitter: 0,
-    env: { now: () => T0, newId: () => 'id' },
-    oauth: true,
+  return upstreamContext({
     record: recordWithToken(
       'gh_0',
       'gh',
       Date.UTC(2026, 10, 24, 13, 30, 0) - (4500_000 / 0.8) * 0.8,
       5625,
     ),
-    session: null,
     tools: [
       { name: 'a', inputSchema: {} },
       { name: 'b', inputSchema: {} },
     ],
-    failures: 0,
-    nextRetryAt: null,
-    lastError: null,
-    lastResult: null,
-    loginReason: null,
-    oauthError: null,
-    flow: null,
-    stepUpScopes: [],
-    internal: {
-      recordError: null,
-      retryAfterMs: null,
-      lastAttemptAt: null,
-      refreshNow: false,
-      pending: null,
-      rejectedClientId: null,
-    },
-    storeAvailable: true,
     ...overrides,
-  };
+  });
 }
 
 const view = (value: StateValue, ctx: Partial<UpstreamContext> = {}): UpstreamView => ({

@@ -5,16 +5,15 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActor, createMachine, type AnyActorRef } from 'xstate';
-import type { UpstreamContext } from '../../../machines/upstream/upstream.types.js';
 import { createMetrics } from '../../../services/metrics/metrics.js';
 import { EventHub, type ProxyEvent } from '../../../services/events/proxy-events.js';
 import { createUpstreamObserver } from '../../../services/observer/upstream-observer.js';
 import {
-  oauthEntry,
   plainEntry,
   recordWithToken,
   spec,
   T0,
+  upstreamContext,
 } from '../../helpers/machine-harness.js';
 import { memoryLogger } from '../../http/support/memory-logger.js';
 import { World } from '../../http/support/world.js';
@@ -99,34 +98,7 @@ describe('upstream observer', () => {
 
   it('at scrape time, sets the health gauge of a server whose token ran out while its refresh waits', async () => {
     // An upstream actor held in authenticated.refreshing (no new snapshot comes while it waits).
-    const context = {
-      entry: oauthEntry('gh'),
-      serverKey: 'gh_0',
-      settings: { threshold: 0.8, minIntervalMs: 10_000 },
-      jitter: 0,
-      env: { now: () => T0, newId: () => 'id' },
-      oauth: true,
-      record: recordWithToken('gh_0', 'gh', T0, 600),
-      session: null,
-      tools: [],
-      failures: 0,
-      nextRetryAt: null,
-      lastError: null,
-      lastResult: null,
-      loginReason: null,
-      oauthError: null,
-      flow: null,
-      stepUpScopes: [],
-      internal: {
-        recordError: null,
-        retryAfterMs: null,
-        lastAttemptAt: null,
-        refreshNow: false,
-        pending: null,
-        rejectedClientId: null,
-      },
-      storeAvailable: true,
-    } satisfies UpstreamContext;
+    const context = upstreamContext({ record: recordWithToken('gh_0', 'gh', T0, 600) });
     const upstream = createMachine({
       context,
       initial: 'authenticated',
