@@ -45,10 +45,15 @@ describe('a config file edited while serve runs', { timeout: 90_000 }, () => {
       refesh: {},
     });
     await until(['a', 'b'], 'b to appear');
+    // The log reaches this process through a pipe, possibly after the REST answer: wait for it.
+    const reloaded = await waitFor(() => logged('Config reloaded')[0], {
+      timeoutMs: 5_000,
+      what: 'the reload to be logged',
+    });
+    expect(reloaded).toMatchObject({ added: ['b'], removed: [], changed: [] });
     expect(proxy.logLines().some((line) => /unknown field "?refesh/.test(String(line.msg)))).toBe(
       true,
     );
-    expect(logged('Config reloaded')[0]).toMatchObject({ added: ['b'], removed: [], changed: [] });
 
     // A broken file: the warning names the problem, the servers stay.
     await writeFile(join(dataDir, 'mcp_config.json'), '{ "mcpServers": [');
