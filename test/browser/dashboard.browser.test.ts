@@ -106,7 +106,37 @@ describe('the dashboard page', () => {
 
   it('Login completes a flow in a new tab and the row turns healthy without a reload', async () => {
     await browser.page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
-    await clickLogin('alpha');
+    // The button is held down while another server's row changes (gamma restarts): the press
+    // must still count as a click on Login.
+    await browser.page.evaluate(() => {
+      const w = window as unknown as { otherRowChanged: Promise<void> };
+      w.otherRowChanged = new Promise<void>((resolve) => {
+        const observer = new MutationObserver((records) => {
+          const changed = records.some(
+            (r) => (r.target as Element).closest('tr')?.getAttribute('data-server') !== 'alpha',
+          );
+          if (changed) (observer.disconnect(), resolve());
+        });
+        observer.observe(document.querySelector('#servers tbody')!, {
+          subtree: true,
+          childList: true,
+          attributes: true,
+          attributeFilter: ['data-signature'],
+        });
+      });
+    });
+    const box = (await button('alpha', 'login').boundingBox())!;
+    await browser.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await browser.page.mouse.down();
+    expect((await post('/api/v1/servers/gamma/restart')).status).toBeLessThan(300);
+    await browser.page.evaluate(
+      () => (window as unknown as { otherRowChanged: Promise<void> }).otherRowChanged,
+    );
+    const popup = browser.context.waitForEvent('page', { timeout: 10_000 });
+    await browser.page.mouse.up();
+    const tab = await popup;
+    await row('alpha').locator('.level[data-level="healthy"]').waitFor({ timeout: 15_000 });
+    await tab.close();
 
     expect(await badge('alpha').textContent()).toBe('Authenticated');
     expect(await button('alpha', 'login').count()).toBe(0);
@@ -116,6 +146,47 @@ describe('the dashboard page', () => {
     ).toBe(42);
     const active = browser.page.locator('#chart .st.active[data-id="upstream.authenticated"]');
     await active.waitFor();
+  });
+
+  it('a servers answer sent before a state change does not roll the row back when it arrives late', async () => {
+    const page = browser.page;
+    const held: Array<() => void> = [];
+    let holding = true;
+    const isServers = (url: string | URL) => new URL(url).pathname === '/api/v1/servers';
+    await page.route(isServers, async (route) => {
+      const response = await route.fetch(); // the daemon's answer as of now
+      if (holding) await new Promise<void>((release) => held.push(release));
+      await route.fulfill({ response });
+    });
+    try {
+      // Any event makes the page reload the servers; that answer still says alpha is logged in.
+      expect((await post('/api/v1/servers/gamma/restart')).status).toBeLessThan(300);
+      await expect.poll(() => held.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      expect((await post('/api/v1/servers/alpha/logout')).status).toBe(200);
+      await expect.poll(() => badge('alpha').textContent()).toBe('Login required');
+
+      const finished = page.waitForEvent('requestfinished', {
+        predicate: (request) => isServers(request.url()),
+        timeout: 10_000,
+      });
+      held.shift()!();
+      await finished;
+      await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+      expect(await badge('alpha').textContent()).toBe('Login required');
+    } finally {
+      holding = false;
+      for (const release of held.splice(0)) release();
+      await page.unrouteAll({ behavior: 'wait' });
+    }
+
+    // Logged in again for the tests that follow.
+    const login = (await (await post('/api/v1/servers/alpha/login')).json()) as {
+      auth_url: string;
+    };
+    await followAuthUrl(login.auth_url);
+    await expect
+      .poll(() => badge('alpha').textContent(), { timeout: 10_000 })
+      .toBe('Authenticated');
   });
 
   it('Logout asks for confirmation, then shows Login again', async () => {

@@ -7,7 +7,19 @@ import { clock, relative } from './format.js';
 import { renderServers, tickTokens } from './servers.js';
 import { noteProxyEvent, noteSnapshot, renderLog } from './timeline.js';
 
-const state = { views: [], selected: null, chart: null, reload: null };
+const state = {
+  views: [],
+  selected: null,
+  chart: null,
+  reload: null,
+  reloadSince: 0,
+  /** How many `upstream.state` events came so far, and the count at each server's latest one. */
+  events: 0,
+  touched: new Map(),
+  /** Number of the latest `GET /api/v1/servers` sent, and of the latest one shown. */
+  requested: 0,
+  shown: 0,
+};
 const actors = new Map(); // actorId → server name
 
 function render() {
@@ -41,19 +53,42 @@ function select(name) {
   render();
 }
 
+/**
+ * Shows the servers REST answers with. Answers can come back out of order, and an answer can be
+ * older than a state event that arrived while it was on its way: neither rolls a row back. Such a
+ * server keeps its event-updated view, and the reload that event asked for brings the rest.
+ */
 async function loadServers() {
-  state.views = await api('/api/v1/servers');
+  const sent = ++state.requested;
+  const eventsBefore = state.events;
+  const answer = await api('/api/v1/servers');
+  if (sent < state.shown) return;
+  state.shown = sent;
+  const current = new Map(state.views.map((view) => [view.name, view]));
+  state.views = answer.map((view) =>
+    (state.touched.get(view.name) ?? 0) > eventsBefore && current.has(view.name)
+      ? current.get(view.name)
+      : view,
+  );
   if (!state.views.some((v) => v.name === state.selected))
     state.selected = state.views[0]?.name ?? null;
   render();
 }
 
+/** Reloads the servers 120 ms after the last event, and at least once a second while they flow. */
 function reloadSoon() {
+  const now = Date.now();
+  if (state.reload === null) state.reloadSince = now;
   clearTimeout(state.reload);
-  state.reload = setTimeout(() => loadServers().catch(() => {}), 120);
+  const wait = Math.max(0, Math.min(120, state.reloadSince + 1000 - now));
+  state.reload = setTimeout(() => {
+    state.reload = null;
+    loadServers().catch(() => {});
+  }, wait);
 }
 
 function onUpstreamState(event) {
+  state.touched.set(event.server, ++state.events);
   const view = state.views.find((v) => v.name === event.server);
   if (view)
     Object.assign(view, {

@@ -103,24 +103,37 @@ function row(view, selected, now) {
 }
 
 /**
- * Re-renders the table body from the server views. Rows whose view did not change are kept, so
- * a click in progress is never lost to a re-render.
+ * Re-renders the table body from the server views, touching only what changed: a row whose view
+ * changed has just its changed cells replaced, and rows are moved only when the order changes.
+ * A row taken out of the document and put back (`replaceChildren`) would cancel a click whose
+ * button is pressed at that moment, so a Login click on one row survives another row's update.
  */
 export function renderServers(views, selected, now = Date.now()) {
   const tbody = document.querySelector('#servers tbody');
+  const names = new Set(views.map((view) => view.name));
+  for (const tr of [...tbody.children]) if (!names.has(tr.dataset.server)) tr.remove();
   const existing = new Map([...tbody.children].map((tr) => [tr.dataset.server, tr]));
-  const rows = views.map((view) => {
+  views.forEach((view, i) => {
     const signature = JSON.stringify(view) + (view.name === selected ? '*' : '');
-    const kept = existing.get(view.name);
-    if (kept && kept.dataset.signature === signature) return kept;
-    const tr = row(view, selected, now);
+    let tr = existing.get(view.name);
+    if (!tr) tr = row(view, selected, now);
+    else if (tr.dataset.signature !== signature) patchRow(tr, row(view, selected, now));
     tr.dataset.signature = signature;
-    return tr;
+    if (tbody.children[i] !== tr) tbody.insertBefore(tr, tbody.children[i] ?? null);
   });
-  if (rows.length !== tbody.children.length || rows.some((tr, i) => tbody.children[i] !== tr)) {
-    tbody.replaceChildren(...rows);
-  }
   document.getElementById('empty').hidden = views.length > 0;
+}
+
+/** Brings the rendered `tr` to `fresh`: its attributes, and each cell that differs. */
+function patchRow(tr, fresh) {
+  tr.className = fresh.className;
+  tr.dataset.state = fresh.dataset.state;
+  tr.dataset.oauthStatus = fresh.dataset.oauthStatus;
+  [...fresh.children].forEach((cell, j) => {
+    const old = tr.children[j];
+    if (!old) tr.append(cell);
+    else if (!old.isEqualNode(cell)) old.replaceWith(cell);
+  });
 }
 
 /** Updates the time-dependent token cells ("expires in 25 s") of the rendered rows. */
