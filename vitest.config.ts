@@ -17,6 +17,7 @@ export default defineConfig({
     // 2-core machine; one retry keeps a scheduling stall from failing the run, while a behaviour
     // that is broken still fails twice.
     retry: 1,
-    reporters: ['default'],
+    // The retried-errors reporter prints the first failure of each test that passed on retry.
+    reporters: ['default', './test/reporters/retried-errors.ts'],
   },
 });
