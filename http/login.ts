@@ -162,7 +162,8 @@ function outcomeOf(
   }
   // The flow failed on a server that keeps its token: it reconnects with the old one.
   if (tokenBefore !== null && accessTokenOf(snapshot) === tokenBefore) {
-    return new LoginFailedError(`${name}: ${snapshot.context.lastError ?? 'Login failed'}`);
+    const reason = snapshot.context.loginError ?? snapshot.context.lastError ?? 'Login failed';
+    return new LoginFailedError(`${name}: ${reason}`);
   }
   // The flow completed before a URL was needed (the server is connecting with the new token).
   return { status: 'authenticated' };

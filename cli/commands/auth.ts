@@ -78,8 +78,13 @@ async function loginViaDaemon(
       if (view.state === 'loggingIn') continue;
       if (tokenBefore !== null && view.token_expires_at === tokenBefore) {
         spinner.stop();
+        const reason = (
+          view.last_login_error ??
+          view.last_error ??
+          'it was denied, failed or timed out'
+        ).replace(/\.$/, '');
         process.stderr.write(
-          `mcpproxy: Login failed: ${view.last_error ?? 'it was denied, failed or timed out'}; ` +
+          `mcpproxy: ${reason.startsWith('Login failed') ? reason : `Login failed: ${reason}`}; ` +
             `${server} goes on with its previous token.\n`,
         );
         return 1;

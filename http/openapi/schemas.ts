@@ -63,6 +63,7 @@ export const schemas = {
       'health',
       'oauth',
       'last_error',
+      'last_login_error',
     ],
     properties: {
       name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
@@ -82,6 +83,11 @@ export const schemas = {
       health: { $ref: '#/components/schemas/Health' },
       oauth: { oneOf: [{ type: 'null' }, { $ref: '#/components/schemas/OAuthInfo' }] },
       last_error: nullableStr,
+      last_login_error: {
+        ...nullableStr,
+        description:
+          'Why the latest login of a server that kept its stored tokens failed (denied, failed, timed out); null once a login starts',
+      },
     },
   },
   Tool: {

@@ -33,6 +33,8 @@ export interface ServerView {
     correlation_id: string | null;
   };
   last_error: string | null;
+  /** Why the latest login that left the server on its stored tokens failed; null once one starts. */
+  last_login_error: string | null;
 }
 
 const rfc3339 = (ms: number | null | undefined) =>
@@ -69,5 +71,6 @@ export function serverView(view: UpstreamView, now: number): ServerView {
         }
       : null,
     last_error: context.lastError ?? context.loginReason,
+    last_login_error: context.loginError,
   };
 }

@@ -38,6 +38,7 @@ export const upstreamMachine = upstreamSetup.createMachine({
     lastError: null,
     lastResult: storedResult(input.record),
     loginReason: null,
+    loginError: null,
     oauthError: null,
     flow: null,
     stepUpScopes: [],

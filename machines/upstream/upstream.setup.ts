@@ -222,6 +222,7 @@ export const upstreamSetup = setup({
     /** A login that failed on a server that keeps its tokens: said, not parked. */
     noteLoginFailed: assign((_, params: { reason: string }) => ({
       lastError: params.reason,
+      loginError: params.reason,
       flow: null,
     })),
     recordFailure: assign(({ context }, params: { error: unknown }) =>
@@ -241,6 +242,7 @@ export const upstreamSetup = setup({
       }),
     ),
     beginLogin: assign(({ context }) => ({
+      loginError: null,
       flow: {
         kind: 'login' as const,
         correlationId: context.env.newId(),

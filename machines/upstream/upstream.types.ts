@@ -203,6 +203,11 @@ export interface UpstreamContext {
   lastResult: RefreshResult | null;
   /** Why the server is parked in loginRequired (health detail). */
   loginReason: string | null;
+  /**
+   * Why the latest login on a working server failed (it went on with its stored tokens, so the
+   * reconnect clears `lastError`); null once a login starts.
+   */
+  loginError: string | null;
   /** An OAuth error that is not a dead grant (oauth_status `error`). */
   oauthError: string | null;
   flow: FlowInfo | null;

@@ -206,7 +206,10 @@ describe.concurrent('client commands against a running daemon', { timeout: 150_0
     });
     expect(reDenied.code).toBe(1);
     expect(reDenied.stderr).toMatch(
-      /^mcpproxy: Login failed: .*two goes on with its previous token\.$/m,
+      /^mcpproxy: Login failed: two: the authorization server answered access_denied.*\); two goes on with its previous token\.$/m,
+    );
+    expect((await serverView(proxy.url, 'two')).last_login_error).toMatch(
+      /^Login failed: two: the authorization server answered access_denied/,
     );
     const after = await waitForState(proxy.url, 'two', 'authenticated');
     expect(after.token_expires_at).toBe(tokenBefore);

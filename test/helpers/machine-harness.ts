@@ -149,6 +149,7 @@ export function upstreamContext(overrides: Partial<UpstreamContext> = {}): Upstr
     lastError: null,
     lastResult: null,
     loginReason: null,
+    loginError: null,
     oauthError: null,
     flow: null,
     stepUpScopes: [],

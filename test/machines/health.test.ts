@@ -232,6 +232,7 @@ describe('serverView (SPEC §5 shape)', () => {
         correlation_id: null,
       },
       last_error: null,
+      last_login_error: null,
     });
   });
 

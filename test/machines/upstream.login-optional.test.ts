@@ -44,6 +44,18 @@ describe('upstream machine: a login on a working server', () => {
     expect(context.loginReason).toBeNull();
     expect(context.flow).toBeNull();
     expect(context.record?.tokens?.access_token).toBe('at-seed-gh');
+    // The reconnect cleared lastError; the reason stays readable as loginError (the REST view's
+    // last_login_error) until the next login starts.
+    expect(context.lastError).toBeNull();
+    expect(context.loginError).toBe(
+      'Login failed: the authorization server answered access_denied',
+    );
+
+    h.world.manualLogin = true;
+    h.child('gh').send({ type: 'auth.login', force: true });
+    await h.advance(0);
+    expect(h.state('gh')).toBe('loggingIn');
+    expect(h.child('gh').getSnapshot().context.loginError).toBeNull();
   });
 
   it('keeps the live session while it runs, and reconnects with the new token once committed', async () => {
@@ -71,6 +83,7 @@ describe('upstream machine: a login on a working server', () => {
 
     expect(h.state('gh')).toBe('authenticated.refreshScheduled');
     expect(h.child('gh').getSnapshot().context.loginReason).toBeNull();
+    expect(h.child('gh').getSnapshot().context.loginError).toBe('Login timed out');
   });
 
   it('a parked server whose login fails stays parked with the reason', async () => {
