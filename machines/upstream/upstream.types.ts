@@ -73,7 +73,8 @@ export type SessionEvent =
   | { type: 'upstream.insufficient_scope'; scopes: string[] }
   /**
    * The connection was lost. `sessionExpired`: the server ended the MCP session (HTTP 404 to a
-   * request carrying its id); the MCP spec asks the client to start a new one at once.
+   * request carrying its id, or 400 "No valid session ID"); the MCP spec asks the client to
+   * start a new one at once.
    */
   | { type: 'upstream.disconnected'; error: string; sessionExpired?: boolean }
   | { type: 'upstream.tools_changed'; tools: ToolInfo[] };

@@ -14,6 +14,7 @@ import { splitScope } from '../oauth/index.js';
 import { scrubError, upstreamScrubber } from './config-secrets.js';
 import type { Scrub } from './config-secrets.js';
 import { classifyConnectFailure } from './connect-errors.js';
+import { EventStreamSessionLost } from './direct-http.js';
 import { listAllTools } from './list-tools.js';
 import { LazyAjvValidator } from './schema-validator.js';
 import { createSession, MAX_RESULT_BYTES } from './session.js';
@@ -156,6 +157,12 @@ function wire(
     // A dropped SSE stream is the session itself for the SSE transport: reconnect.
     if (transport instanceof SSEClientTransport && error instanceof SseError) {
       link.lost(`the SSE stream failed (${error.code ?? 'no status'})`);
+      return;
+    }
+    // The event stream's reconnection found the session gone (an upstream restart): a new
+    // session is started at once, before a call meets the same answer.
+    if (error instanceof EventStreamSessionLost) {
+      link.lost(`the MCP session expired (HTTP ${error.code})`, { sessionExpired: true });
       return;
     }
     logger.debug({ error: describe(scrubError(error, scrub)) }, 'upstream transport error');

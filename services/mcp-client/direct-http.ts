@@ -33,6 +33,27 @@ import { isInitialized, isRequest, messageOf } from './jsonrpc.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
 import { noteAuthAnswer, upstreamHeaders, type UpstreamFetchOptions } from './upstream-fetch.js';
 
+/**
+ * The event stream of a session that had one was refused with 404 or 400 when it reconnected:
+ * the upstream no longer knows the session (it restarted).
+ */
+export class EventStreamSessionLost extends StreamableHTTPError {}
+
+/**
+ * The HTTP status with which the upstream said it no longer knows the session, or null. The MCP
+ * spec asks for 404; servers built on the SDK's example (a map of transports by session id)
+ * answer 400 "No valid session ID provided" after a restart instead.
+ */
+export function sessionEnded(error: unknown): 404 | 400 | null {
+  if (!(error instanceof StreamableHTTPError)) return null;
+  if (error.code === 404) return 404;
+  if (error.code !== 400) return null;
+  return error instanceof EventStreamSessionLost ||
+    /session|not initiali[sz]ed/i.test(error.message)
+    ? 400
+    : null;
+}
+
 /** The transport's own headers of a POST (the SDK transport sends the same). */
 const POST_HEADERS: Array<[string, string]> = [
   ['content-type', 'application/json'],
@@ -71,6 +92,8 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
   private readonly target: URL;
   private readonly agent: HttpAgent;
   private readonly inFlight = new Set<ClientRequest>();
+  /** Whether this session's event stream was open once (a later 404/400 means it is gone). */
+  private streamOpened = false;
 
   constructor(
     url: URL,
@@ -232,13 +255,17 @@ export class DirectHttpTransport extends StreamableHTTPClientTransport {
       response.resume();
       this.noteAuth(response, token);
       if (status === 405) return;
-      const error = new StreamableHTTPError(
-        status,
-        `Failed to open SSE stream: ${response.statusMessage}`,
-      );
+      // Only a stream that worked before: a server refusing GET from the start (404 from a
+      // router) would else have every new session replaced at once, in a loop.
+      const Failure =
+        this.streamOpened && (status === 404 || status === 400)
+          ? EventStreamSessionLost
+          : StreamableHTTPError;
+      const error = new Failure(status, `Failed to open SSE stream: ${response.statusMessage}`);
       this.onerror?.(error);
       throw error;
     }
+    this.streamOpened = true;
     followEventStream((onText) => this.read(response, onText, Number.POSITIVE_INFINITY), options, {
       onmessage: (message) => this.onmessage?.(message),
       onerror: (error) => this.onerror?.(error),

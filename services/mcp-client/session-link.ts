@@ -48,7 +48,8 @@ export class SessionLink {
 
   /**
    * Reports a lost connection once (not after `close`); `sessionExpired` when the server ended
-   * the MCP session (HTTP 404), which the actor replaces at once.
+   * the MCP session (HTTP 404, or the 400 of servers built like the SDK's example), which the
+   * actor replaces at once.
    */
   lost(error: string, options: { sessionExpired?: boolean } = {}): void {
     if (this.phase !== 'open' || this.disconnected) return;

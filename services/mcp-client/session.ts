@@ -18,6 +18,7 @@ import {
 } from '../errors.js';
 import { AnswerTooLargeError, networkProblem } from '../oauth/index.js';
 import { newTrace, runTraced } from './call-context.js';
+import { sessionEnded } from './direct-http.js';
 import type { CallTrace } from './call-context.js';
 import { scrubError } from './config-secrets.js';
 import type { Scrub } from './config-secrets.js';
@@ -82,13 +83,12 @@ export function createSession(options: SessionOptions): UpstreamSession {
         cause: error,
       });
     }
-    if (error instanceof StreamableHTTPError && error.code === 404) {
-      link.lost('the MCP session expired (HTTP 404)', { sessionExpired: true });
+    const ended = sessionEnded(error);
+    if (ended) {
+      link.lost(`the MCP session expired (HTTP ${ended})`, { sessionExpired: true });
       return new UpstreamUnavailableError(
-        `${server} lost the MCP session (HTTP 404); reconnecting.`,
-        {
-          cause: error,
-        },
+        `${server} lost the MCP session (HTTP ${ended}); reconnecting.`,
+        { cause: error },
       );
     }
     return error instanceof Error ? error : new Error(String(error));
