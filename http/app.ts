@@ -29,13 +29,18 @@ const PROBES = ['/healthz', '/readyz'];
 export interface AppOptions {
   /** Quiet time before `tools/list_changed` goes out (default 50 ms). */
   toolsChangedDebounceMs?: number;
+  /** How often idle MCP sessions are looked for (default 60 s). */
+  mcpSessionSweepMs?: number;
 }
 
 /** Builds the app over `deps`. */
 export function createApp(deps: AppDeps, options: AppOptions = {}): ProxyApp {
   const app = new Hono();
   const closers = new Closers();
-  const mcp = createMcpEndpoint(deps, { debounceMs: options.toolsChangedDebounceMs });
+  const mcp = createMcpEndpoint(deps, {
+    debounceMs: options.toolsChangedDebounceMs,
+    sessionSweepMs: options.mcpSessionSweepMs,
+  });
 
   app.onError(onError(deps.logger));
   app.notFound(notFound);

@@ -31,7 +31,7 @@ function rpcError(c: Context, status: 400 | 404, code: number, message: string):
 /** Creates the endpoint; it watches the supervisor until `close()`. */
 export function createMcpEndpoint(
   deps: AppDeps,
-  options: { debounceMs?: number } = {},
+  options: { debounceMs?: number; sessionSweepMs?: number } = {},
 ): McpEndpoint {
   const catalog = new ToolCatalog(deps.logger);
   const callDeps = { ...deps, catalog };
@@ -39,6 +39,8 @@ export function createMcpEndpoint(
     createServer: () => createMcpServer(callDeps, deps.version),
     logger: deps.logger,
     maxBodyBytes: MAX_MCP_BODY_BYTES,
+    now: deps.now,
+    sweepEveryMs: options.sessionSweepMs,
   });
   catalog.rebuild(listUpstreams(deps.supervisor));
   let notified = catalog.signature();
@@ -59,10 +61,11 @@ export function createMcpEndpoint(
     if (sessionId !== undefined) {
       const session = sessions.get(sessionId);
       if (!session) return rpcError(c, 404, -32001, 'Session not found: initialize a new one.');
-      if (c.req.method === 'POST' && directHeaders((name) => c.req.header(name))) {
-        return post(c, callDeps, sessions, session, sessionId);
-      }
-      return session.transport.handleRequest(c.req.raw);
+      return sessions.serve(session, c.req.raw.signal, () =>
+        c.req.method === 'POST' && directHeaders((name) => c.req.header(name))
+          ? post(c, callDeps, sessions, session, sessionId)
+          : session.transport.handleRequest(c.req.raw),
+      );
     }
     if (c.req.method !== 'POST') {
       return rpcError(c, 400, -32000, 'Bad Request: no mcp-session-id header.');

@@ -1,7 +1,10 @@
 /**
  * @module The MCP sessions of `/mcp`: one Streamable HTTP transport + server per session, keyed
- * by `mcp-session-id`, removed when the session closes (DELETE, transport close, app close), and
- * the tool calls the direct path runs for it (aborted when it closes, as the SDK server's are).
+ * by `mcp-session-id`, removed when the session closes (DELETE, transport close, app close, or
+ * idle too long), and the tool calls the direct path runs for it (aborted when it closes, as the
+ * SDK server's are). Clients that go away without a DELETE (most do) leave their session behind:
+ * one with no request for `idleMs`, no request running and no open event stream is closed, and
+ * its client, should it come back, gets 404 and starts a new one (MCP spec).
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -15,20 +18,83 @@ export interface McpSession {
   transport: WebStandardStreamableHTTPServerTransport;
   /** Direct-path tool calls in flight, by JSON-RPC id (`notifications/cancelled` aborts one). */
   calls: Map<RequestId, AbortController>;
+  /** When its latest request came. */
+  lastSeen: number;
+  /** Requests being answered, and GET event streams open. */
+  active: number;
+  streams: number;
 }
+
+/** A session with no request for this long (and none running, no stream open) is closed. */
+export const SESSION_IDLE_MS = 30 * 60_000;
+const SWEEP_EVERY_MS = 60_000;
 
 export interface McpSessionsOptions {
   createServer: () => Server;
   logger: Logger;
   maxBodyBytes: number;
+  now?: () => number;
+  /** Idle time after which a session is closed (default SESSION_IDLE_MS), and the check period. */
+  idleMs?: number;
+  sweepEveryMs?: number;
 }
 
 /** Open sessions by id, plus those whose initialize request is still being handled. */
 export class McpSessions {
   private readonly byId = new Map<string, McpSession>();
   private readonly open = new Set<McpSession>();
+  private readonly now: () => number;
+  private readonly sweeper: ReturnType<typeof setInterval>;
 
-  constructor(private readonly options: McpSessionsOptions) {}
+  constructor(private readonly options: McpSessionsOptions) {
+    this.now = options.now ?? Date.now;
+    const idleMs = options.idleMs ?? SESSION_IDLE_MS;
+    this.sweeper = setInterval(
+      () => void this.closeIdle(idleMs),
+      options.sweepEveryMs ?? SWEEP_EVERY_MS,
+    );
+    this.sweeper.unref();
+  }
+
+  /**
+   * Answers one request of `session` with `answer`, keeping the session from idling out while it
+   * runs; a GET's event stream keeps it until the client goes away (`signal`).
+   */
+  async serve(
+    session: McpSession,
+    signal: AbortSignal,
+    answer: () => Promise<Response>,
+  ): Promise<Response> {
+    session.lastSeen = this.now();
+    session.active += 1;
+    // Settled by the answer, or by the client going away (a cancelled call is never answered).
+    let done = false;
+    const settle = () => {
+      if (done) return;
+      done = true;
+      session.active -= 1;
+      session.lastSeen = this.now();
+    };
+    signal.addEventListener('abort', settle, { once: true });
+    let response: Response;
+    try {
+      response = await answer();
+    } finally {
+      settle();
+    }
+    if (response.headers.get('content-type')?.startsWith('text/event-stream') && !signal.aborted) {
+      session.streams += 1;
+      signal.addEventListener(
+        'abort',
+        () => {
+          session.streams -= 1;
+          session.lastSeen = this.now();
+        },
+        { once: true },
+      );
+    }
+    return response;
+  }
 
   /** Session `id`, if it is open. */
   get(id: string): McpSession | undefined {
@@ -59,6 +125,9 @@ export class McpSessions {
       server: this.options.createServer(),
       transport,
       calls: new Map(),
+      lastSeen: this.now(),
+      active: 0,
+      streams: 0,
     };
     session.server.onclose = () => this.forget(session);
     this.open.add(session);
@@ -72,8 +141,24 @@ export class McpSessions {
     await Promise.allSettled(sessions.map((s) => s.server.sendToolListChanged()));
   }
 
+  /** Closes the sessions idle for `idleMs`: nothing running, no stream, no request since. */
+  async closeIdle(idleMs: number): Promise<number> {
+    const before = this.now() - idleMs;
+    const idle = [...this.byId.values()].filter(
+      (s) => s.active === 0 && s.streams === 0 && s.calls.size === 0 && s.lastSeen <= before,
+    );
+    if (idle.length === 0) return 0;
+    this.options.logger.debug(
+      { sessions: idle.length, idle_s: Math.round(idleMs / 1000) },
+      'closing idle MCP sessions',
+    );
+    await Promise.allSettled(idle.map((s) => s.server.close()));
+    return idle.length;
+  }
+
   /** Closes every session. */
   async closeAll(): Promise<void> {
+    clearInterval(this.sweeper);
     const sessions = [...this.open];
     this.open.clear();
     this.byId.clear();

@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { createApp, type AppDeps, type ProxyApp } from '../../../http/index.js';
+import { createApp, type AppDeps, type AppOptions, type ProxyApp } from '../../../http/index.js';
 import { createInspectionHub } from '../../../services/inspection/index.js';
 import { statecharts } from '../../../services/statecharts/index.js';
 import { World, type WorldOptions } from './world.js';
@@ -20,6 +20,7 @@ export interface TestApp {
 export async function makeApp(
   overrides: Partial<AppDeps> = {},
   worldOptions: WorldOptions = {},
+  appOptions: AppOptions = {},
 ): Promise<TestApp> {
   const world = await new World(worldOptions).start();
   const deps: AppDeps = {
@@ -38,7 +39,7 @@ export async function makeApp(
     inspection: createInspectionHub(),
     ...overrides,
   };
-  const app = createApp(deps, { toolsChangedDebounceMs: 10 });
+  const app = createApp(deps, { toolsChangedDebounceMs: 10, ...appOptions });
   return { world, app, deps };
 }
 
