@@ -7,6 +7,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { AnyActorRef } from 'xstate';
 import { healthOf } from '../../machines/upstream/health.js';
+import type { CallProgress } from '../../machines/upstream/upstream.types.js';
 import type { Logger } from '../../services/logger/index.js';
 import { redactString } from '../../services/logger/index.js';
 import type { ProxyMetrics } from '../../services/metrics/metrics.js';
@@ -64,6 +65,7 @@ export async function callTool(
   fullName: string,
   args: Record<string, unknown> | undefined,
   signal: AbortSignal,
+  onProgress?: (progress: CallProgress) => void,
 ): Promise<CallToolResult> {
   deps.catalog.rebuild(listUpstreams(deps.supervisor));
   const route = deps.catalog.route(fullName);
@@ -78,7 +80,10 @@ export async function callTool(
   const session = snapshot.context.session;
   const stopTimer = deps.metrics.toolCallDuration.startTimer({ server });
   try {
-    const result = (await session.callTool(route.tool.name, args, { signal })) as CallToolResult;
+    const result = (await session.callTool(route.tool.name, args, {
+      signal,
+      ...(onProgress && { onProgress }),
+    })) as CallToolResult;
     deps.metrics.toolCalls.inc({ server, result: result.isError === true ? 'error' : 'success' });
     return result;
   } catch (error) {

@@ -3,12 +3,15 @@
  * here, without the SDK server transport (web `Request`, zod schemas of the message, the request
  * and the result) — the call goes straight to `callTool` and its JSON-RPC answer is the HTTP
  * body. Only a message the SDK would take exactly the same way qualifies (headers it accepts, one
- * request with a name and object arguments, no `_meta` or task); everything else still goes
- * through the session's SDK transport, which keeps every check and error answer it makes.
+ * request with a name and object arguments, no `_meta` but a progress token, no task); everything
+ * else still goes through the session's SDK transport, which keeps every check and error answer
+ * it makes. A call with a progress token is answered as an SSE stream: the upstream's progress
+ * notifications as they come, then the result (MCP Streamable HTTP).
  */
 import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import { ErrorCode, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, ProgressToken, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { CallProgress } from '../../machines/upstream/upstream.types.js';
 import { callTool, type CallDeps } from './call-tool.js';
 
 /** A `tools/call` request the direct path answers. */
@@ -16,10 +19,13 @@ export interface DirectToolCall {
   id: RequestId;
   name: string;
   args: Record<string, unknown> | undefined;
+  /** The client's `_meta.progressToken`: it wants the call's progress notifications. */
+  progressToken?: ProgressToken;
 }
 
 const MESSAGE_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
-const PARAM_KEYS = new Set(['name', 'arguments']);
+const PARAM_KEYS = new Set(['name', 'arguments', '_meta']);
+const META_KEYS = new Set(['progressToken']);
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -46,9 +52,13 @@ export function directToolCall(body: unknown): DirectToolCall | null {
   if (jsonrpc !== '2.0' || method !== 'tools/call') return null;
   if (typeof id !== 'string' && !Number.isSafeInteger(id)) return null;
   if (!isPlainObject(params) || !onlyKeys(params, PARAM_KEYS)) return null;
-  const { name, arguments: args } = params;
+  const { name, arguments: args, _meta: meta } = params;
   if (typeof name !== 'string' || (args !== undefined && !isPlainObject(args))) return null;
-  return { id: id as RequestId, name, args };
+  if (meta === undefined) return { id: id as RequestId, name, args };
+  if (!isPlainObject(meta) || !onlyKeys(meta, META_KEYS)) return null;
+  const token = meta.progressToken;
+  if (typeof token !== 'string' && !Number.isSafeInteger(token)) return null;
+  return { id: id as RequestId, name, args, progressToken: token as ProgressToken };
 }
 
 /** The requests a `notifications/cancelled` message (or a batch of messages) cancels. */
@@ -71,14 +81,29 @@ export async function answerToolCall(
   deps: CallDeps,
   call: DirectToolCall,
   signal: AbortSignal,
+  onProgress?: (progress: CallProgress) => void,
 ): Promise<JSONRPCMessage | null> {
   try {
-    const result = await callTool(deps, call.name, call.args, signal);
+    const result = await callTool(deps, call.name, call.args, signal, onProgress);
     return signal.aborted ? null : { result, jsonrpc: '2.0', id: call.id };
   } catch (error) {
     if (signal.aborted) return null;
     return { jsonrpc: '2.0', id: call.id, error: rpcErrorOf(error) };
   }
+}
+
+/** The `notifications/progress` message of `progress` for the client's `token`. */
+export function progressMessage(token: ProgressToken, progress: CallProgress): JSONRPCMessage {
+  return {
+    jsonrpc: '2.0',
+    method: 'notifications/progress',
+    params: {
+      progressToken: token,
+      progress: progress.progress,
+      ...(progress.total !== undefined && { total: progress.total }),
+      ...(progress.message !== undefined && { message: progress.message }),
+    },
+  };
 }
 
 function rpcErrorOf(error: unknown): { code: number; message: string; data?: unknown } {

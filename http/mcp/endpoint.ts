@@ -10,7 +10,14 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { MAX_MCP_BODY_BYTES, type AppDeps } from '../deps.js';
 import { listUpstreams } from '../upstreams.js';
 import type { CallDeps } from './call-tool.js';
-import { answerToolCall, cancellations, directHeaders, directToolCall } from './direct-call.js';
+import {
+  answerToolCall,
+  cancellations,
+  directHeaders,
+  directToolCall,
+  progressMessage,
+  type DirectToolCall,
+} from './direct-call.js';
 import { jsonBody } from './json-body.js';
 import { createMcpServer } from './mcp-server.js';
 import { McpSessions, type McpSession } from './sessions.js';
@@ -61,7 +68,7 @@ export function createMcpEndpoint(
     if (sessionId !== undefined) {
       const session = sessions.get(sessionId);
       if (!session) return rpcError(c, 404, -32001, 'Session not found: initialize a new one.');
-      return sessions.serve(session, c.req.raw.signal, () =>
+      return sessions.serve(session, c.req.method, c.req.raw.signal, () =>
         c.req.method === 'POST' && directHeaders((name) => c.req.header(name))
           ? post(c, callDeps, sessions, session, sessionId)
           : session.transport.handleRequest(c.req.raw),
@@ -123,14 +130,71 @@ async function post(
   }
   const controller = new AbortController();
   session.calls.set(call.id, controller);
-  const answer = await answerToolCall(deps, call, controller.signal).finally(() => {
+  const forget = () => {
     if (session.calls.get(call.id) === controller) session.calls.delete(call.id);
-  });
+  };
+  if (call.progressToken !== undefined)
+    return streamedCall(deps, call, controller, forget, sessionId);
+  const answer = await answerToolCall(deps, call, controller.signal).finally(forget);
   // A cancelled request gets no answer, as from the SDK server.
   if (!answer) return new Promise<never>(() => undefined);
   // Plain headers: @hono/node-server writes them as they are (c.json with headers builds a
   // web Headers object to merge them).
   return new Response(JSON.stringify(answer), {
     headers: { 'content-type': 'application/json', 'mcp-session-id': sessionId },
+  });
+}
+
+/**
+ * A call whose client asked for progress: answered as an SSE stream (the Streamable HTTP way to
+ * send messages before a response) carrying each upstream progress notification under the
+ * client's token, then the result. A cancelled call's stream ends without a result.
+ */
+function streamedCall(
+  deps: CallDeps,
+  call: DirectToolCall,
+  controller: AbortController,
+  forget: () => void,
+  sessionId: string,
+): Response {
+  const encoder = new TextEncoder();
+  let out: ReadableStreamDefaultController<Uint8Array> | undefined;
+  let open = true;
+  const write = (message: object) => {
+    if (!open) return;
+    try {
+      out?.enqueue(encoder.encode(`event: message\ndata: ${JSON.stringify(message)}\n\n`));
+    } catch {
+      open = false; // the client went away; the call runs on until it ends or is cancelled
+    }
+  };
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      out = controller;
+    },
+    cancel() {
+      open = false;
+    },
+  });
+  const token = call.progressToken!;
+  void answerToolCall(deps, call, controller.signal, (progress) =>
+    write(progressMessage(token, progress)),
+  )
+    .then((answer) => {
+      if (answer) write(answer);
+    })
+    .finally(() => {
+      forget();
+      if (open) {
+        open = false;
+        out?.close();
+      }
+    });
+  return new Response(body, {
+    headers: {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'mcp-session-id': sessionId,
+    },
   });
 }

@@ -62,6 +62,7 @@ export class McpSessions {
    */
   async serve(
     session: McpSession,
+    method: string,
     signal: AbortSignal,
     answer: () => Promise<Response>,
   ): Promise<Response> {
@@ -82,7 +83,8 @@ export class McpSessions {
     } finally {
       settle();
     }
-    if (response.headers.get('content-type')?.startsWith('text/event-stream') && !signal.aborted) {
+    const stream = response.headers.get('content-type')?.startsWith('text/event-stream');
+    if (method === 'GET' && stream && !signal.aborted) {
       session.streams += 1;
       signal.addEventListener(
         'abort',

@@ -57,11 +57,19 @@ export interface ToolInfo {
 }
 
 /** A live MCP session with an upstream, owned by the actor while it is usable. */
+/** A progress notification of a running call (MCP `notifications/progress` params). */
+export interface CallProgress {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
 export interface UpstreamSession {
+  /** `onProgress`: the upstream's progress notifications of this call, as they come. */
   callTool(
     name: string,
     args: Record<string, unknown> | undefined,
-    options?: { signal?: AbortSignal },
+    options?: { signal?: AbortSignal; onProgress?: (progress: CallProgress) => void },
   ): Promise<Record<string, unknown>>;
   listTools(): Promise<ToolInfo[]>;
   close(): Promise<void>;

@@ -17,6 +17,8 @@ export interface ConnectActorDeps {
   timeoutMs?: number;
   /** Bound on one tool result (default 10 MB). */
   maxResultBytes?: number;
+  /** How long a call may go without an answer or progress (default 10 minutes). */
+  callIdleTimeoutMs?: number;
   baseFetch?: FetchLike;
 }
 

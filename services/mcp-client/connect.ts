@@ -34,6 +34,7 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
   maxResultBytes?: number;
+  callIdleTimeoutMs?: number;
   baseFetch?: FetchLike;
 }
 
@@ -106,6 +107,7 @@ export async function connectUpstream(
           ...splitScope(input.record?.tokens?.scope),
         ],
         maxResultBytes: options.maxResultBytes,
+        callIdleTimeoutMs: options.callIdleTimeoutMs,
         scrub,
       });
       return { session, tools };

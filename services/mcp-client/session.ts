@@ -9,7 +9,11 @@ import {
 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { ToolInfo, UpstreamSession } from '../../machines/upstream/upstream.types.js';
+import type {
+  CallProgress,
+  ToolInfo,
+  UpstreamSession,
+} from '../../machines/upstream/upstream.types.js';
 import {
   InsufficientScopeError,
   ProxyError,
@@ -30,6 +34,12 @@ export const MAX_RESULT_BYTES = 10 * 1024 * 1024;
 
 /** How long closing waits for the server to forget the session. */
 const TERMINATE_TIMEOUT_MS = 2_000;
+/**
+ * How long a tool call may run without an answer or a progress notification (the SDK's default
+ * is 60 s, too short for real tools). The client's own timeout and cancellation still apply:
+ * its `notifications/cancelled` aborts the upstream request.
+ */
+export const TOOL_CALL_IDLE_TIMEOUT_MS = 10 * 60_000;
 
 export interface SessionOptions {
   serverName: string;
@@ -39,6 +49,8 @@ export interface SessionOptions {
   /** Scopes the access token was granted (to name the missing ones on step-up). */
   grantedScopes: string[];
   maxResultBytes?: number;
+  /** How long a call may go without an answer or progress (default TOOL_CALL_IDLE_TIMEOUT_MS). */
+  callIdleTimeoutMs?: number;
   /** Scrubs the upstream's text (error answers, quoted error bodies) of its config values. */
   scrub: Scrub;
 }
@@ -46,6 +58,9 @@ export interface SessionOptions {
 /** Creates the session object the actor owns. */
 export function createSession(options: SessionOptions): UpstreamSession {
   const { serverName: server, client, transport, link } = options;
+  const progress = routeProgress(transport);
+  const idleMs = options.callIdleTimeoutMs ?? TOOL_CALL_IDLE_TIMEOUT_MS;
+  let progressTokens = 0;
   const maxBytes = options.maxResultBytes ?? MAX_RESULT_BYTES;
   let closing: Promise<void> | null = null;
   const tooLarge = (tool: string) =>
@@ -102,14 +117,35 @@ export function createSession(options: SessionOptions): UpstreamSession {
         // The fetch ends the call when the answer is cut off (an SSE answer would else hang).
         const cutOff = new AbortController();
         trace.abort = () => cutOff.abort(new AnswerTooLargeError(maxBytes));
-        const signals = [cutOff.signal, ...(callOptions?.signal ? [callOptions.signal] : [])];
-        return runTraced(trace, () =>
-          client.request(
-            { method: 'tools/call', params: { name, arguments: args } },
-            CallToolResultSchema,
-            { signal: AbortSignal.any(signals) },
+        const idle = idleTimer(
+          idleMs,
+          new ProxyError(
+            'tool_call_timeout',
+            `${server} sent neither an answer nor progress for ${name} in ${duration(idleMs)}, ` +
+              'so the call was stopped.',
           ),
         );
+        const signals = [cutOff.signal, idle.signal];
+        if (callOptions?.signal) signals.push(callOptions.signal);
+        const onProgress = callOptions?.onProgress;
+        const token = onProgress ? `mcpproxy-${++progressTokens}` : undefined;
+        if (token) {
+          progress.set(token, (update) => {
+            idle.reset();
+            onProgress!(update);
+          });
+        }
+        const params = { name, arguments: args, ...(token && { _meta: { progressToken: token } }) };
+        return runTraced(trace, () =>
+          client.request({ method: 'tools/call', params }, CallToolResultSchema, {
+            signal: AbortSignal.any(signals),
+            // The idle timer above stands in for the SDK's 60 s request timeout.
+            timeout: MAX_TIMER_MS,
+          }),
+        ).finally(() => {
+          idle.clear();
+          if (token) progress.delete(token);
+        });
       };
       let result: Record<string, unknown>;
       let trace = newTrace();
@@ -149,6 +185,56 @@ export function createSession(options: SessionOptions): UpstreamSession {
       return closing;
     },
   };
+}
+
+/** "10 minutes", "300 ms". */
+function duration(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}`;
+  if (ms % 1000 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
+}
+
+/** The longest delay a Node timer takes (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A timer that aborts `signal` with `reason` unless reset in time; `clear()` ends it. */
+function idleTimer(ms: number, reason: Error) {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(reason), ms);
+    timer.unref();
+  };
+  arm();
+  return { signal: controller.signal, reset: arm, clear: () => clearTimeout(timer) };
+}
+
+/**
+ * Progress callbacks of the calls in flight, by the progress token sent upstream. Progress
+ * notifications are taken off the transport before the SDK client sees them: its own progress
+ * handler runs a microtask late, after a result that came in the same chunk has already removed
+ * it, which lost the last notification of most calls.
+ */
+function routeProgress(transport: Transport): Map<string, (progress: CallProgress) => void> {
+  const callbacks = new Map<string, (progress: CallProgress) => void>();
+  const sdkOnMessage = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    const params = (message as { method?: string; params?: Record<string, unknown> }).params;
+    if ((message as { method?: string }).method === 'notifications/progress' && params) {
+      const deliver = callbacks.get(String(params.progressToken));
+      if (deliver && typeof params.progress === 'number') {
+        deliver({
+          progress: params.progress,
+          ...(typeof params.total === 'number' && { total: params.total }),
+          ...(typeof params.message === 'string' && { message: params.message }),
+        });
+        return;
+      }
+    }
+    sdkOnMessage?.(message, extra);
+  };
+  return callbacks;
 }
 
 /** Waits for `work` at most {@link TERMINATE_TIMEOUT_MS}; its failure does not matter. */
