@@ -76,7 +76,12 @@ async function loginViaDaemon(
       await new Promise((r) => setTimeout(r, 500));
       const view = await api<ServerView>(ctx.target, 'GET', viewPath);
       if (view.state === 'loggingIn') continue;
-      if (tokenBefore !== null && view.token_expires_at === tokenBefore) {
+      // This login failed on a server that kept its stored tokens (they may even have been
+      // refreshed meanwhile: a new token alone does not mean this login succeeded).
+      if (
+        view.last_login_error ||
+        (tokenBefore !== null && view.token_expires_at === tokenBefore)
+      ) {
         spinner.stop();
         const reason = (
           view.last_login_error ??
@@ -85,7 +90,7 @@ async function loginViaDaemon(
         ).replace(/\.$/, '');
         process.stderr.write(
           `mcpproxy: ${reason.startsWith('Login failed') ? reason : `Login failed: ${reason}`}; ` +
-            `${server} goes on with its previous token.\n`,
+            `${server} goes on with its stored tokens.\n`,
         );
         return 1;
       }

@@ -10,6 +10,7 @@ import {
   hasRefreshToken,
   hasUsableAccessToken,
   isNewer,
+  loginYieldDelayMs,
   loggedOutElsewhere,
   refreshIsDue,
 } from './upstream.logic.js';
@@ -67,6 +68,14 @@ export const upstreamGuards = {
    */
   loginWasOptional: ({ context }: Args) =>
     context.loginReason === null && Boolean(context.record?.tokens),
+  /**
+   * A login on a working server has run until its access token is about to expire, and a
+   * refresh token can renew it: the login gives way (timer clamps make the time check needed).
+   */
+  loginMustYield: ({ context }: Args) =>
+    context.loginReason === null &&
+    hasRefreshToken(context.record) &&
+    loginYieldDelayMs(context) === 0,
   /**
    * The commit of a refreshed token lost to another replica's note that the same refresh token
    * was refused (its refresh raced this one's after the lease ran out): the note is older news

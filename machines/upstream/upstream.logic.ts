@@ -235,6 +235,19 @@ export function accessTokenExpiryMs(context: UpstreamContext): number {
   return clampDelay(expiresAt - context.env.now());
 }
 
+/**
+ * How long before its access token expires a login on a working server gives way to the
+ * refresh the token needs: the flow waits for a person, the server's calls must not.
+ */
+export const LOGIN_YIELDS_BEFORE_EXPIRY_MS = 15_000;
+
+/** Delay until a login on a working server must give way to a refresh (see above). */
+export function loginYieldDelayMs(context: UpstreamContext): number {
+  const expiresAt = context.record?.expires_at;
+  if (expiresAt === null || expiresAt === undefined) return MAX_TIMER_MS;
+  return clampDelay(expiresAt - LOGIN_YIELDS_BEFORE_EXPIRY_MS - context.env.now());
+}
+
 /** Whether the record holds an access token that has not expired. */
 export function hasUsableAccessToken(record: TokenRecord | null, now: number): boolean {
   return Boolean(record?.tokens?.access_token) && !accessExpired(record, now);

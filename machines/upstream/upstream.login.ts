@@ -2,7 +2,8 @@
  * @module The upstream statechart's `loggingIn` state (SPEC §3): a login flow the user started,
  * committed through the supervisor before the actor reconnects. A login that fails on a server
  * that was working (a forced re-login, a scope step-up) goes back to its stored tokens instead
- * of parking it. Part of upstream.machine.ts.
+ * of parking it, and so does one still waiting when the access token is about to expire.
+ * Part of upstream.machine.ts.
  */
 import { assign } from 'xstate';
 import { failureOf, loginFailedReason } from './upstream.logic.js';
@@ -63,6 +64,21 @@ export const loggingInState = upstreamSetup.createStateConfig({
     ],
   },
   after: {
+    // The flow waits for a person; the server's token must not expire meanwhile. Shortly before
+    // it does, a login on a working server gives way: back to the stored tokens, which the
+    // reconnect refreshes.
+    loginYield: {
+      guard: 'loginMustYield',
+      target: 'connecting',
+      actions: {
+        type: 'noteLoginFailed',
+        params: {
+          reason:
+            'Login abandoned: the access token was about to expire while the login waited for ' +
+            'the browser, so the stored tokens were refreshed instead; run the login again',
+        },
+      },
+    },
     loginTimeout: [
       {
         guard: 'loginWasOptional',

@@ -26,6 +26,7 @@ import {
   backoffDelayMs,
   clampJitter,
   failureOf,
+  loginYieldDelayMs,
   refreshDelayMs,
   parked,
   rejectedClientAfter,
@@ -79,6 +80,7 @@ export const upstreamSetup = setup({
     refreshDelay: ({ context }) => refreshDelayMs(context),
     backoffDelay: ({ context }) => backoffDelayMs(context),
     accessTokenExpiry: ({ context }) => accessTokenExpiryMs(context),
+    loginYield: ({ context }) => loginYieldDelayMs(context),
     loginTimeout: LOGIN_TIMEOUT_MS,
   },
   guards: {

@@ -206,7 +206,7 @@ describe.concurrent('client commands against a running daemon', { timeout: 150_0
     });
     expect(reDenied.code).toBe(1);
     expect(reDenied.stderr).toMatch(
-      /^mcpproxy: Login failed: two: the authorization server answered access_denied.*\); two goes on with its previous token\.$/m,
+      /^mcpproxy: Login failed: two: the authorization server answered access_denied.*\); two goes on with its stored tokens\.$/m,
     );
     expect((await serverView(proxy.url, 'two')).last_login_error).toMatch(
       /^Login failed: two: the authorization server answered access_denied/,

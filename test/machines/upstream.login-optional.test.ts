@@ -86,6 +86,53 @@ describe('upstream machine: a login on a working server', () => {
     expect(h.child('gh').getSnapshot().context.loginError).toBe('Login timed out');
   });
 
+  it('that still waits for the browser when the access token is about to expire gives way to a refresh', async () => {
+    // 2-minute token: its refresh (at 96 s) must not wait for a login nobody completes.
+    const h = createHarness({
+      servers: [gh],
+      records: [recordWithToken(gh.serverKey, 'gh', T0, 120)],
+    });
+    h.supervisor.start();
+    await h.advance(0);
+    h.world.manualLogin = true;
+    h.child('gh').send({ type: 'auth.login', force: true });
+    await h.advance(0);
+    expect(h.state('gh')).toBe('loggingIn');
+
+    await h.advance(100_000);
+    expect(h.state('gh')).toBe('loggingIn');
+    expect(h.world.refreshCalls).toHaveLength(0);
+
+    // 15 s before expiry (105 s) the login gives way; the reconnect refreshes the token.
+    await h.advance(5_000);
+    expect(h.state('gh')).toBe('authenticated.refreshScheduled');
+    expect(h.world.refreshCalls).toHaveLength(1);
+    const context = h.child('gh').getSnapshot().context;
+    expect(context.record?.tokens?.access_token).not.toBe('at-seed-gh');
+    expect(context.loginError).toMatch(/^Login abandoned: the access token was about to expire/);
+    expect(context.flow).toBeNull();
+
+    // The abandoned flow's late completion changes nothing.
+    h.world.completeLogins();
+    await h.advance(0);
+    expect(h.state('gh')).toBe('authenticated.refreshScheduled');
+    expect(h.world.loginCalls).toHaveLength(1);
+  });
+
+  it('without a refresh token does not give way (only a login can renew the token)', async () => {
+    const record = recordWithToken(gh.serverKey, 'gh', T0, 120);
+    delete record.tokens!.refresh_token;
+    const h = createHarness({ servers: [gh], records: [record] });
+    h.supervisor.start();
+    await h.advance(0);
+    h.world.manualLogin = true;
+    h.child('gh').send({ type: 'auth.login', force: true });
+    await h.advance(0);
+    await h.advance(110_000);
+    expect(h.state('gh')).toBe('loggingIn');
+    expect(h.world.refreshCalls).toHaveLength(0);
+  });
+
   it('a parked server whose login fails stays parked with the reason', async () => {
     const h = createHarness({ servers: [gh] });
     h.supervisor.start();
