@@ -73,14 +73,24 @@ function errorFor(status: number, message: string): ProxyError {
   return new ProxyError('daemon_error', message);
 }
 
+/**
+ * How long a REST call may take: answers are read from the actors at once, so a daemon that
+ * takes longer is hung. Starting a login waits for the authorization URL (discovery and
+ * registration), which may take longer.
+ */
+export const API_TIMEOUT_MS = 15_000;
+export const LOGIN_START_TIMEOUT_MS = 60_000;
+
 /** Calls the daemon's REST API; error answers become ProxyErrors with the daemon's message. */
 export async function api<T>(
   target: DaemonTarget,
   method: string,
   path: string,
   body?: unknown,
+  timeoutMs = API_TIMEOUT_MS,
 ): Promise<T> {
   let res: Response;
+  let text: string;
   try {
     res = await fetch(`${target.url}${path}`, {
       method,
@@ -89,15 +99,22 @@ export async function api<T>(
         ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
       },
       body: body !== undefined ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(60_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
+    text = await res.text();
   } catch (error) {
+    if ((error as Error).name === 'TimeoutError') {
+      throw new ProxyError(
+        'daemon_unreachable',
+        `mcpproxy at ${target.url} did not answer ${method} ${path} within ${timeoutMs / 1000} s: ` +
+          'it may be hung. Check its log, or restart it.',
+      );
+    }
     throw new ProxyError(
       'daemon_unreachable',
       `Cannot reach mcpproxy at ${target.url} (${(error as Error).message}). Is "mcpproxy serve" running? Use --url or MCPPROXY_URL to point elsewhere.`,
     );
   }
-  const text = await res.text();
   let json: unknown = null;
   try {
     json = text ? JSON.parse(text) : null;

@@ -6,7 +6,13 @@
 import type { ServerView } from '../../machines/upstream/server-view.js';
 import { NotFoundError, UsageError } from '../../services/errors.js';
 import { outputFormat, parseCommandArgs, parseDuration } from '../args.js';
-import { api, clientContext, daemonAnswers, type ClientContext } from '../client.js';
+import {
+  api,
+  clientContext,
+  daemonAnswers,
+  LOGIN_START_TIMEOUT_MS,
+  type ClientContext,
+} from '../client.js';
 import { browserDisabled, openBrowser } from '../browser.js';
 import { startSpinner } from '../spinner.js';
 import { standaloneLogin, standaloneLogout, standaloneStatus } from '../standalone.js';
@@ -59,7 +65,13 @@ async function loginViaDaemon(
   // A failed login on a working server leaves it on this token (it does not park): only a new
   // token means this login succeeded.
   const tokenBefore = (await api<ServerView>(ctx.target, 'GET', viewPath)).token_expires_at;
-  const answer = await api<LoginAnswer>(ctx.target, 'POST', `${viewPath}/login`, { force });
+  const answer = await api<LoginAnswer>(
+    ctx.target,
+    'POST',
+    `${viewPath}/login`,
+    { force },
+    LOGIN_START_TIMEOUT_MS,
+  );
   if (answer.status === 'authenticated' && !answer.auth_url) {
     process.stdout.write(`${server} is already authenticated (use --force to log in again).\n`);
     return 0;

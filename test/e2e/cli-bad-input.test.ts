@@ -5,6 +5,7 @@
  * not be reached. Each is one sentence naming the problem, exit 2 for usage, never a stack.
  */
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -197,4 +198,24 @@ describe('the command line names bad input', { timeout: 180_000 }, () => {
     expect(r.stderr).toContain(view.last_error!.replace(/[.\s]+$/, ''));
     expect(r.stderr).not.toContain('does not use OAuth');
   });
+
+  it('a daemon that takes the connection but never answers is named as hung within 15 s', async () => {
+    // Accepts connections and reads requests, answers nothing (a stopped or wedged process).
+    const sockets = new Set<Socket>();
+    const hung = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    world.defer(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => hung.close(resolve));
+    });
+    const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`;
+
+    const started = Date.now();
+    const r = await runCli(['upstream', 'list', '--url', url], { timeoutMs: 40_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `mcpproxy: mcpproxy at ${url} did not answer GET /api/v1/servers within 15 s: it may be hung. Check its log, or restart it.\n`,
+    );
+    expect(Date.now() - started).toBeLessThan(35_000);
+  }, 60_000);
 });
