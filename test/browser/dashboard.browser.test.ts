@@ -65,6 +65,37 @@ describe('the dashboard page', () => {
     await browser.screenshot('dashboard-badges');
   });
 
+  it('numbers a retry the same in the Health and Token cells, and counts both down between reloads', async () => {
+    // beta retries its refresh with a growing backoff; between retries no event reloads the page.
+    const nextRetry = async () => {
+      const views = (await (await fetch(`${stack.daemon.url}/api/v1/servers`)).json()) as Array<{
+        name: string;
+        oauth: { next_retry_at: string | null } | null;
+      }>;
+      const at = views.find((v) => v.name === 'beta')?.oauth?.next_retry_at;
+      return at ? Date.parse(at) - Date.now() : 0;
+    };
+    await expect.poll(nextRetry, { timeout: 30_000, interval: 250 }).toBeGreaterThan(6_000);
+    // The page shows that answer once it reloaded (the event of beta's latest retry asked it to).
+    await browser.page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 1_500)));
+    const read = async () => {
+      const health = await row('beta').locator('td.health .detail-text').textContent();
+      const token = await row('beta').locator('td.token').textContent();
+      const h = /^Retry (\d+) in (\d+)s: /.exec(health ?? '');
+      const t = /retry (\d+) in (\d+) s/.exec(token ?? '');
+      expect(h, health ?? '').not.toBeNull();
+      expect(t, token ?? '').not.toBeNull();
+      return { retry: [h![1], t![1]], seconds: [Number(h![2]), Number(t![2])] };
+    };
+    const before = await read();
+    expect(before.retry[0]).toBe(before.retry[1]);
+    await browser.page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 2_200)));
+    const after = await read();
+    expect(after.retry).toEqual(before.retry);
+    expect(after.seconds[0]).toBe(after.seconds[1]);
+    expect(after.seconds[0]).toBeLessThanOrEqual(before.seconds[0] - 2);
+  });
+
   it('draws the statechart from the machine definition: every state a box, every transition a pill', async () => {
     const def = await (await fetch(`${stack.daemon.url}/api/v1/statecharts/upstream`)).json();
     const ids: string[] = [];

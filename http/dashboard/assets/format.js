@@ -34,10 +34,16 @@ export function clock(iso) {
     : d.toTimeString().slice(0, 8) + '.' + String(d.getMilliseconds()).padStart(3, '0');
 }
 
-/** `in 25 s`, `in 4 min`, `12 s ago` relative to now. */
+/** Whole seconds left until `iso` (rounded up, as the API counts them), 0 once it passed. */
+export function secondsUntil(iso, now = Date.now()) {
+  return Math.max(0, Math.ceil((new Date(iso).getTime() - now) / 1000));
+}
+
+/** `in 25 s`, `in 4 min`, `12 s ago` relative to now (seconds ahead rounded up, like the API). */
 export function relative(iso, now = Date.now()) {
   if (!iso) return '';
-  const s = Math.round((new Date(iso).getTime() - now) / 1000);
+  const ms = new Date(iso).getTime() - now;
+  const s = ms > 0 ? Math.ceil(ms / 1000) : -Math.floor(-ms / 1000);
   const abs = Math.abs(s);
   const text =
     abs < 120

@@ -4,7 +4,7 @@ import { api, stream } from './api.js';
 import { demoFail, login, logout, restart } from './actions.js';
 import { drawChart } from './chart-svg.js';
 import { clock, relative } from './format.js';
-import { renderServers, tickTokens } from './servers.js';
+import { renderServers, tickTimes } from './servers.js';
 import { noteProxyEvent, noteSnapshot, renderLog } from './timeline.js';
 
 const state = {
@@ -161,7 +161,7 @@ function wire() {
     '@xstate.actor': onInspected,
     '@xstate.snapshot': onInspected,
   });
-  setInterval(() => (tickTokens(state.views), renderDetail(false)), 1000);
+  setInterval(() => (tickTimes(state.views), renderDetail(false)), 1000);
 }
 
 async function boot() {

@@ -1,5 +1,5 @@
 // mcpproxy dashboard: the servers table (health, OAuth badges, token times, buttons).
-import { relative } from './format.js';
+import { relative, secondsUntil } from './format.js';
 
 /** The badge text of an `oauth_status` (SPEC §7 names the first three). */
 export const BADGES = {
@@ -43,19 +43,31 @@ function tokenCell(view, now) {
   if (o.expires_at) lines.push(`expires ${relative(o.expires_at, now)}`);
   if (o.refresh_at && top(view) === 'authenticated')
     lines.push(`refresh ${relative(o.refresh_at, now)}`);
-  if (o.next_retry_at) lines.push(`retry ${o.retry_count + 1} ${relative(o.next_retry_at, now)}`);
+  // Numbered like the API's health detail ("Retry 1 in 7s"): retry_count is the failures so far.
+  if (o.next_retry_at) lines.push(`retry ${o.retry_count} ${relative(o.next_retry_at, now)}`);
   const td = el('td', { className: 'token' }, lines.join(' · ') || '—');
   if (o.last_error) td.append(el('div', { className: 'detail-text', textContent: o.last_error }));
   return td;
 }
 
-function row(view, selected, now) {
-  const tr = el('tr');
-  tr.dataset.server = view.name;
-  tr.dataset.state = view.state;
-  tr.dataset.oauthStatus = view.oauth_status;
-  if (view.name === selected) tr.classList.add('selected');
+/** "Retry 2 in 30s: …" / "Refresh retry 2 in 30s: …" of the API's health detail. */
+const RETRY_IN = /^((?:Refresh r|R)etry \d+ in )\d+(s)/;
 
+/**
+ * The health detail at `now`: the API wrote its retry countdown when it answered, so the seconds
+ * are counted again from `oauth.next_retry_at`. Servers without OAuth have no retry time in the
+ * view: theirs stays as the API wrote it.
+ */
+function healthDetail(view, now) {
+  const at = view.oauth?.next_retry_at;
+  if (!at) return view.health.detail;
+  return view.health.detail.replace(
+    RETRY_IN,
+    (_, head, unit) => head + secondsUntil(at, now) + unit,
+  );
+}
+
+function healthCell(view, now) {
   const level = el('span', { className: 'level', textContent: view.health.level });
   level.dataset.level = view.health.level;
   const health = el(
@@ -64,8 +76,17 @@ function row(view, selected, now) {
     level,
     el('span', { className: 'summary', textContent: view.health.summary }),
   );
-  if (view.health.detail)
-    health.append(el('div', { className: 'detail-text', textContent: view.health.detail }));
+  const detail = healthDetail(view, now);
+  if (detail) health.append(el('div', { className: 'detail-text', textContent: detail }));
+  return health;
+}
+
+function row(view, selected, now) {
+  const tr = el('tr');
+  tr.dataset.server = view.name;
+  tr.dataset.state = view.state;
+  tr.dataset.oauthStatus = view.oauth_status;
+  if (view.name === selected) tr.classList.add('selected');
 
   const oauth = el('td', { className: 'oauth' });
   const label = BADGES[view.oauth_status];
@@ -93,7 +114,7 @@ function row(view, selected, now) {
       el('div', { className: 'name', textContent: view.name }),
       el('div', { className: 'url', textContent: view.url ?? view.protocol }),
     ),
-    health,
+    healthCell(view, now),
     oauth,
     tokenCell(view, now),
     el('td', {}, el('code', { className: 'state-path', textContent: view.state })),
@@ -136,12 +157,14 @@ function patchRow(tr, fresh) {
   });
 }
 
-/** Updates the time-dependent token cells ("expires in 25 s") of the rendered rows. */
-export function tickTokens(views, now = Date.now()) {
+/** Updates the time-dependent cells ("expires in 25 s", "Retry 1 in 7s") of the rendered rows. */
+export function tickTimes(views, now = Date.now()) {
   for (const view of views) {
-    const cell = document.querySelector(
-      `#servers tr[data-server="${CSS.escape(view.name)}"] td.token`,
-    );
-    if (cell) cell.replaceWith(tokenCell(view, now));
+    const tr = document.querySelector(`#servers tr[data-server="${CSS.escape(view.name)}"]`);
+    if (!tr) continue;
+    for (const fresh of [healthCell(view, now), tokenCell(view, now)]) {
+      const old = tr.querySelector(`td.${fresh.className.split(' ')[0]}`);
+      if (old && !old.isEqualNode(fresh)) old.replaceWith(fresh);
+    }
   }
 }
