@@ -250,6 +250,27 @@ describe('the dashboard page', () => {
     stack.alphaAs.setFail({ mode: 'none' });
   });
 
+  it('a failed login says why once, without repeating the server name', async () => {
+    const popup = browser.context.waitForEvent('page');
+    await button('gamma', 'login').click();
+    await popup; // the tab opened inside the click, closed again once the login failed
+    const toast = browser.page.locator('#toast');
+    await expect
+      .poll(() => toast.textContent(), { timeout: 10_000 })
+      .toMatch(/^Login of gamma failed: /);
+    const text = (await toast.textContent())!;
+    expect(text.match(/gamma/g)).toHaveLength(1);
+    expect(text).not.toContain('Login failed:');
+    expect(text).toContain('no OAuth metadata');
+    // The 502 itself is logged by chromium as a failed resource load.
+    const failedLoad = (e: string) => /status of 502/.test(e);
+    browser.errors.splice(
+      0,
+      browser.errors.length,
+      ...browser.errors.filter((e) => !failedLoad(e)),
+    );
+  });
+
   it('ran without page errors', () => {
     expect(browser.errors).toEqual([]);
   });

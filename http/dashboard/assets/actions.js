@@ -1,7 +1,19 @@
 // mcpproxy dashboard: what the Login, Logout and Restart buttons do.
-import { api, toast } from './api.js';
+import { api, ApiKeyError, keyAdvice, toast } from './api.js';
 
 const path = (name, action) => `/api/v1/servers/${encodeURIComponent(name)}/${action}`;
+
+/**
+ * Why an action on `name` failed, said once: the API prefixes its messages with the server's name
+ * (and a failed login's reason with "Login failed: "), which the toast already says.
+ */
+export function reasonOf(error, name) {
+  if (error instanceof ApiKeyError) return keyAdvice(error);
+  const prefixes = [`${name}: `, 'Login failed: '];
+  let text = error.message;
+  for (let cut; (cut = prefixes.find((p) => text.startsWith(p)));) text = text.slice(cut.length);
+  return text || error.message;
+}
 
 /**
  * Starts (or joins) the server's login and opens its authorization URL in a new tab. The tab is
@@ -25,7 +37,7 @@ export async function login(name) {
     }
   } catch (error) {
     tab?.close();
-    toast(`Login of ${name} failed: ${error.message}`);
+    toast(`Login of ${name} failed: ${reasonOf(error, name)}`);
   }
 }
 
@@ -41,7 +53,7 @@ export async function logout(name) {
     await api(path(name, 'logout'), { method: 'POST', body: {} });
     toast(`Logged out of ${name}.`);
   } catch (error) {
-    toast(`Logout of ${name} failed: ${error.message}`);
+    toast(`Logout of ${name} failed: ${reasonOf(error, name)}`);
   }
 }
 
@@ -51,7 +63,7 @@ export async function restart(name) {
     await api(path(name, 'restart'), { method: 'POST', body: {} });
     toast(`Restarting ${name}.`);
   } catch (error) {
-    toast(`Restart of ${name} failed: ${error.message}`);
+    toast(`Restart of ${name} failed: ${reasonOf(error, name)}`);
   }
 }
 

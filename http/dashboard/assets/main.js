@@ -1,6 +1,6 @@
 // mcpproxy dashboard: boot and wiring. Servers come from REST and refresh on /api/v1/events;
 // the selected server's statechart and log follow /api/v1/inspect, live.
-import { api, stream } from './api.js';
+import { api, ApiKeyError, keyAdvice, stream } from './api.js';
 import { demoFail, login, logout, restart } from './actions.js';
 import { drawChart } from './chart-svg.js';
 import { clock, relative } from './format.js';
@@ -46,6 +46,27 @@ function renderDetail(highlight = true) {
   document.getElementById('detail-countdown').textContent = countdown;
 }
 
+/** Shows why the page cannot show the servers (or hides that note when `text` is null). */
+function notice(text) {
+  const note = document.getElementById('problem');
+  note.hidden = text === null;
+  note.textContent = text ?? '';
+}
+
+const conn = () => document.getElementById('conn');
+
+/** Sets the connection badge: `state` for its colour, `text` to read, `title` to explain. */
+function badge(state, text, title = 'Live updates') {
+  Object.assign(conn(), { textContent: text, title });
+  conn().dataset.state = state;
+}
+
+/** A rejected (or missing) API key: the proxy is reachable, the page just cannot use it. */
+function keyProblem(error) {
+  notice(keyAdvice(error));
+  badge('unauthorized', error.sent ? 'API key rejected' : 'API key needed', keyAdvice(error));
+}
+
 function select(name) {
   state.selected = name;
   const view = state.views.find((v) => v.name === name);
@@ -72,6 +93,7 @@ async function loadServers() {
   );
   if (!state.views.some((v) => v.name === state.selected))
     state.selected = state.views[0]?.name ?? null;
+  notice(null);
   render();
 }
 
@@ -136,11 +158,19 @@ function wire() {
     const fit = document.getElementById('chart-wrap').classList.toggle('fit');
     event.target.textContent = fit ? 'Actual size' : 'Fit to width';
   });
-  const conn = document.getElementById('conn');
-  const status = (s) => (
-    (conn.dataset.state = s),
-    (conn.textContent = s === 'live' ? 'live' : 'reconnecting…')
-  );
+  const status = (s) => {
+    if (s === 'live') badge('live', 'live');
+    else if (s === 'offline') badge('offline', 'reconnecting…');
+    // The stream got an HTTP error and EventSource gave up: a 401 is about the key.
+    else
+      loadServers()
+        .then(() => badge('closed', 'disconnected', 'Live updates stopped: reload the page'))
+        .catch((error) =>
+          error instanceof ApiKeyError
+            ? keyProblem(error)
+            : badge('closed', 'disconnected', `Live updates stopped: ${error.message}`),
+        );
+  };
   const proxyEvent = (e) => {
     noteProxyEvent(e);
     if (e.server === state.selected) renderLog(e.server);
@@ -185,7 +215,8 @@ async function boot() {
   await loadServers();
 }
 
-boot().catch((error) => {
-  document.getElementById('empty').hidden = false;
-  document.getElementById('empty').textContent = `Cannot reach the proxy: ${error.message}`;
-});
+boot().catch((error) =>
+  error instanceof ApiKeyError
+    ? keyProblem(error)
+    : notice(`Cannot load the servers: ${error.message}`),
+);

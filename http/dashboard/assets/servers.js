@@ -76,7 +76,9 @@ function healthCell(view, now) {
     level,
     el('span', { className: 'summary', textContent: view.health.summary }),
   );
-  const detail = healthDetail(view, now);
+  // There is no enable route: the config is where a disabled server comes back.
+  const detail =
+    healthDetail(view, now) || (view.enabled === false ? 'Disabled in the config file' : '');
   if (detail) health.append(el('div', { className: 'detail-text', textContent: detail }));
   return health;
 }
