@@ -271,6 +271,42 @@ describe('the dashboard page', () => {
     );
   });
 
+  it('on a phone-wide screen the table scrolls in its own box, and words are not broken', async () => {
+    const page = browser.page;
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        390,
+      );
+      const box = page.locator('section.servers');
+      await box.evaluate((el) => (el.scrollLeft = el.scrollWidth));
+      const restart = (await button('gamma', 'restart').boundingBox())!;
+      expect(restart.x).toBeGreaterThanOrEqual(0);
+      expect(restart.x + restart.width).toBeLessThanOrEqual(390);
+      // Each word of the detail texts lies on one line.
+      const broken = await page.locator('#servers .detail-text').evaluateAll((els) =>
+        els.flatMap((el) => {
+          const node = el.firstChild!;
+          const text = node.textContent ?? '';
+          const words = [...text.matchAll(/[A-Za-z]{2,}/g)];
+          return words
+            .filter((m) => {
+              const range = document.createRange();
+              range.setStart(node, m.index!);
+              range.setEnd(node, m.index! + m[0].length);
+              const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+              return tops.size > 1;
+            })
+            .map((m) => m[0]);
+        }),
+      );
+      expect(broken).toEqual([]);
+      await browser.screenshot('dashboard-narrow');
+    } finally {
+      await page.setViewportSize({ width: 1600, height: 1150 });
+    }
+  });
+
   it('ran without page errors', () => {
     expect(browser.errors).toEqual([]);
   });
