@@ -43,6 +43,14 @@ export async function runServe(argv: string[], out: (line: string) => void): Pro
     homedir: homedir(),
   });
   const logger = createLogger({ level });
+  // A signal during the start (opening the store, listening, starting the actors) must stop
+  // it cleanly too: it is noted now and acted on once the daemon is up.
+  let stopSignal: string | null = null;
+  let onSignal: (signal: string) => void = (signal) => void (stopSignal = signal);
+  const sigint = () => onSignal('SIGINT');
+  const sigterm = () => onSignal('SIGTERM');
+  process.once('SIGINT', sigint);
+  process.once('SIGTERM', sigterm);
   const inspectors = values.inspect
     ? [
         (await import('./inspect.js')).statelyInspector(
@@ -51,14 +59,21 @@ export async function runServe(argv: string[], out: (line: string) => void): Pro
         ),
       ]
     : [];
-  const daemon = await startDaemon({
-    configPath,
-    configSource,
-    dataDir,
-    listen: values.listen,
-    logger,
-    inspectors,
-  });
+  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  try {
+    daemon = await startDaemon({
+      configPath,
+      configSource,
+      dataDir,
+      listen: values.listen,
+      logger,
+      inspectors,
+    });
+  } catch (error) {
+    process.off('SIGINT', sigint);
+    process.off('SIGTERM', sigterm);
+    throw error;
+  }
   process.stderr.write(
     `mcpproxy ${daemon.url} (MCP endpoint ${daemon.url}/mcp, dashboard ${daemon.url}/)\n`,
   );
@@ -82,7 +97,7 @@ export async function runServe(argv: string[], out: (line: string) => void): Pro
         },
       );
     };
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    if (stopSignal) shutdown(stopSignal);
+    else onSignal = shutdown;
   });
 }
