@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { DashboardOptions } from '../../http/dashboard/index.js';
 import { ProxyError, UsageError } from '../../services/errors.js';
 import { createLogger, type Logger } from '../../services/logger/index.js';
+import { ensurePrivateDir } from '../../services/token-store/private-files.js';
 import { parseCommandArgs, parseDuration, parseLogLevel } from '../args.js';
 import { startDaemon, type Daemon, type DaemonOptions } from '../daemon.js';
 import { DEFAULT_INSPECT_URL, statelyInspector } from './inspect.js';
@@ -161,6 +162,8 @@ export async function runDemo(argv: string[], out: (line: string) => void): Prom
       '--data-dir must not be empty: pass a directory, or leave the flag out for a temporary one.',
     );
   const dataDir = values['data-dir'] ?? (await mkdtemp(join(tmpdir(), 'mcpproxy-demo-')));
+  // A named data dir is made as serve makes it (0700), before the test server starts.
+  await ensurePrivateDir(dataDir);
   const as = await startTestServer(ttlS);
   let daemon: Daemon | undefined;
   const cleanup = async () => {

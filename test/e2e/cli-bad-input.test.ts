@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/proxy-process.js';
@@ -153,6 +153,17 @@ describe('the command line names bad input', { timeout: 180_000 }, () => {
     const results = await runAll(cases.map(([args]) => args));
     expectUsageError(results, cases);
     expect(await readFile(join(dir, 'mcp_config.json'), 'utf8')).toBe(mine);
+  });
+
+  it('demo --data-dir creates a directory that does not exist yet (0700), as serve does', async () => {
+    const dir = join(await world.dir(), 'new', 'demo');
+    const cases: Array<[string[], RegExp]> = [
+      [['demo', '--listen', 'nope', '--data-dir', dir], /^mcpproxy: .*--listen.*host:port/],
+    ];
+    const results = await runAll(cases.map(([args]) => args));
+    expectUsageError(results, cases);
+    expect(results[0]!.stderr).not.toContain('ENOENT');
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
   });
 
   it('warns, naming the path, when the config file given by --config does not exist', async () => {
