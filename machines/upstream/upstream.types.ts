@@ -54,9 +54,11 @@ export interface ToolInfo {
   outputSchema?: Record<string, unknown>;
   annotations?: Record<string, unknown>;
   title?: string;
+  /** Passed through to clients as listed (MCP `icons`, `_meta`). */
+  icons?: Array<Record<string, unknown>>;
+  _meta?: Record<string, unknown>;
 }
 
-/** A live MCP session with an upstream, owned by the actor while it is usable. */
 /** A progress notification of a running call (MCP `notifications/progress` params). */
 export interface CallProgress {
   progress: number;
@@ -64,6 +66,7 @@ export interface CallProgress {
   message?: string;
 }
 
+/** A live MCP session with an upstream, owned by the actor while it is usable. */
 export interface UpstreamSession {
   /** `onProgress`: the upstream's progress notifications of this call, as they come. */
   callTool(

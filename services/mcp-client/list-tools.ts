@@ -8,7 +8,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { PaginatedResultSchema, ToolSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { ToolInfo } from '../../machines/upstream/upstream.types.js';
-import { toToolInfo } from './tool-info.js';
+import { toToolInfo, unsupportedReason } from './tool-info.js';
 
 /** Upper bound on pages, against a server that loops its cursor. */
 const MAX_PAGES = 100;
@@ -39,8 +39,13 @@ export async function listAllTools(
     );
     for (const [index, entry] of result.tools.entries()) {
       const parsed = ToolSchema.safeParse(entry);
-      if (parsed.success) tools.push(toToolInfo(parsed.data));
-      else options.onInvalid?.(describeInvalid(entry, page, index, parsed.error));
+      if (!parsed.success) {
+        options.onInvalid?.(describeInvalid(entry, page, index, parsed.error));
+        continue;
+      }
+      const unsupported = unsupportedReason(parsed.data);
+      if (unsupported) options.onInvalid?.(unsupported);
+      else tools.push(toToolInfo(parsed.data));
     }
     cursor = result.nextCursor;
     if (!cursor) break;
