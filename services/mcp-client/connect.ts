@@ -80,7 +80,7 @@ export async function connectUpstream(
   for (const [index, kind] of kinds.entries()) {
     const transport =
       kind === 'stdio'
-        ? stdioTransport(entry, logger, stderrTail, scrub)
+        ? stdioTransport(entry, logger, stderrTail, scrub, upstream.maxBodyBytes)
         : httpTransport(kind, entry.url ?? '', upstreamFetch, options.baseFetch ? null : upstream);
     const client = new Client(
       { name: 'mcpproxy', version: '0.1.0' },

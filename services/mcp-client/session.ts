@@ -8,7 +8,7 @@ import {
   StreamableHTTPError,
 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type {
   CallProgress,
   ToolInfo,
@@ -23,6 +23,7 @@ import {
 import { AnswerTooLargeError, networkProblem } from '../oauth/index.js';
 import { newTrace, runTraced } from './call-context.js';
 import { sessionEnded } from './direct-http.js';
+import { ANSWER_TOO_LARGE_CODE } from './stdio-read-buffer.js';
 import type { CallTrace } from './call-context.js';
 import { scrubError } from './config-secrets.js';
 import type { Scrub } from './config-secrets.js';
@@ -74,6 +75,8 @@ export function createSession(options: SessionOptions): UpstreamSession {
     // An error answer or an HTTP error body may quote the headers the upstream was sent.
     scrubError(error, options.scrub);
     if (trace.tooLarge) return tooLarge(tool);
+    // A stdio answer over the limit, skipped by its reader (stdio-read-buffer.ts).
+    if (error instanceof McpError && error.code === ANSWER_TOO_LARGE_CODE) return tooLarge(tool);
     if (trace.status === 401) {
       return new UpstreamUnauthorizedError(
         `${server} rejected the access token (HTTP 401); mcpproxy is refreshing it, try again shortly.`,

@@ -14,6 +14,7 @@ import type { ServiceLogger } from '../oauth/index.js';
 import type { Scrub } from './config-secrets.js';
 import { DirectHttpTransport } from './direct-http.js';
 import { trackChild } from './stdio-children.js';
+import { LenientReadBuffer } from './stdio-read-buffer.js';
 import type { UpstreamFetchOptions } from './upstream-fetch.js';
 
 /** How many stderr lines of a stdio server are kept for error messages. */
@@ -49,6 +50,7 @@ export function stdioTransport(
   logger: ServiceLogger,
   stderrTail: string[],
   scrub: Scrub,
+  maxLineBytes: number,
 ): StdioClientTransport {
   const transport = new StdioClientTransport({
     command: entry.command ?? '',
@@ -57,6 +59,16 @@ export function stdioTransport(
     cwd: entry.cwd ?? undefined,
     stderr: 'pipe',
   });
+  // A line over the limit is skipped (its request answered with an error), not the end of the
+  // connection as with the SDK's reader.
+  (transport as unknown as { _readBuffer: LenientReadBuffer })._readBuffer = new LenientReadBuffer(
+    maxLineBytes,
+    (answered) =>
+      logger.warn(
+        { limit_bytes: maxLineBytes, answered },
+        'upstream message over the size limit skipped',
+      ),
+  );
   const start = transport.start.bind(transport);
   transport.start = async () => {
     await start();
