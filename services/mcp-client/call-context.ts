@@ -12,6 +12,8 @@ export interface CallTrace {
    * committed while the request was in flight): not news for the actor, worth one retry.
    */
   staleToken: boolean;
+  /** The access token a 401 refused. */
+  refusedToken: string | null;
   /** Scopes a `403 insufficient_scope` answer asked for. */
   requiredScopes: string[] | null;
   /** The answer went past the size limit and was cut off. */
@@ -24,7 +26,13 @@ const storage = new AsyncLocalStorage<CallTrace>();
 
 /** An empty trace for one call. */
 export function newTrace(): CallTrace {
-  return { status: null, staleToken: false, requiredScopes: null, tooLarge: false };
+  return {
+    status: null,
+    staleToken: false,
+    refusedToken: null,
+    requiredScopes: null,
+    tooLarge: false,
+  };
 }
 
 /** Runs `fn` so that the upstream fetch records into `trace`. */

@@ -19,6 +19,8 @@ export interface ConnectActorDeps {
   maxResultBytes?: number;
   /** How long a call may go without an answer or progress (default 10 minutes). */
   callIdleTimeoutMs?: number;
+  /** How long a call refused with 401 waits for the refresh it starts (default 10 s). */
+  refreshWaitMs?: number;
   baseFetch?: FetchLike;
 }
 

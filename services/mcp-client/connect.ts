@@ -35,6 +35,7 @@ export interface ConnectOptions {
   timeoutMs?: number;
   maxResultBytes?: number;
   callIdleTimeoutMs?: number;
+  refreshWaitMs?: number;
   baseFetch?: FetchLike;
 }
 
@@ -108,6 +109,8 @@ export async function connectUpstream(
         ],
         maxResultBytes: options.maxResultBytes,
         callIdleTimeoutMs: options.callIdleTimeoutMs,
+        accessToken: input.accessToken,
+        refreshWaitMs: options.refreshWaitMs,
         scrub,
       });
       return { session, tools };

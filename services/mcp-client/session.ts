@@ -52,6 +52,10 @@ export interface SessionOptions {
   maxResultBytes?: number;
   /** How long a call may go without an answer or progress (default TOOL_CALL_IDLE_TIMEOUT_MS). */
   callIdleTimeoutMs?: number;
+  /** The access token requests carry now (null without OAuth). */
+  accessToken?: () => string | null;
+  /** How long a call refused with 401 waits for a new token (default REFRESH_WAIT_MS). */
+  refreshWaitMs?: number;
   /** Scrubs the upstream's text (error answers, quoted error bodies) of its config values. */
   scrub: Scrub;
 }
@@ -155,9 +159,19 @@ export function createSession(options: SessionOptions): UpstreamSession {
       try {
         result = await send(trace);
       } catch (error) {
-        // A 401 means the upstream never ran the call; the token it refused was already
-        // replaced by a refresh, so one retry goes out with the current token.
-        if (!(trace.status === 401 && trace.staleToken)) throw failure(error, trace, name);
+        // A 401 means the upstream never ran the call. When the refused token was already
+        // replaced by a refresh, or is replaced by the refresh the 401 starts within a few
+        // seconds, one retry goes out with the new token.
+        const renewed =
+          trace.status === 401 &&
+          (trace.staleToken ||
+            (await tokenReplaced(
+              trace.refusedToken,
+              options.accessToken,
+              options.refreshWaitMs ?? REFRESH_WAIT_MS,
+              () => Boolean(closing || callOptions?.signal?.aborted),
+            )));
+        if (!renewed) throw failure(error, trace, name);
         trace = newTrace();
         try {
           result = await send(trace);
@@ -188,6 +202,31 @@ export function createSession(options: SessionOptions): UpstreamSession {
       return closing;
     },
   };
+}
+
+/** How long a call refused with 401 waits for the refresh that 401 starts. */
+export const REFRESH_WAIT_MS = 10_000;
+const REFRESH_POLL_MS = 50;
+
+/**
+ * Whether the access token `refused` is replaced within `waitMs` (the refresh the 401
+ * started committed a new one); false at once without OAuth, and as soon as `givenUp` (the call
+ * was cancelled, or the session closed: the server parked).
+ */
+async function tokenReplaced(
+  refused: string | null,
+  current: (() => string | null) | undefined,
+  waitMs: number,
+  givenUp: () => boolean,
+): Promise<boolean> {
+  if (refused === null || !current) return false;
+  for (let waited = 0; waited < waitMs; waited += REFRESH_POLL_MS) {
+    const now = current();
+    if (now !== null && now !== refused) return true;
+    if (givenUp()) return false;
+    await new Promise((resolve) => setTimeout(resolve, REFRESH_POLL_MS));
+  }
+  return false;
 }
 
 /** "10 minutes", "300 ms". */

@@ -67,6 +67,7 @@ export function noteAuthAnswer(
   if (trace) {
     trace.status = response.status;
     trace.staleToken = stale;
+    if (response.status === 401) trace.refusedToken = token;
     if (answer.error === 'insufficient_scope') trace.requiredScopes = answer.scopes;
   }
   if (!stale) options.onAuthAnswer(answer);

@@ -33,7 +33,10 @@ afterEach(async () => {
   await as.stop();
 });
 
-/** Connects with the connect actor; `token()` is read at every request. */
+/**
+ * Connects with the connect actor; `token()` is read at every request. A call refused with 401
+ * waits at most 300 ms for a new token here (nothing refreshes unless a test does).
+ */
 async function connect(overrides: Partial<ConnectInput> = {}) {
   const events: SessionEvent[] = [];
   const input: ConnectInput = {
@@ -44,7 +47,9 @@ async function connect(overrides: Partial<ConnectInput> = {}) {
     notify: (event) => events.push(event),
     ...overrides,
   };
-  const actor = createActor(createConnectActor({ logger: silentLogger }), { input }).start();
+  const actor = createActor(createConnectActor({ logger: silentLogger, refreshWaitMs: 300 }), {
+    input,
+  }).start();
   const output = await toPromise(actor);
   session = output.session;
   return { ...output, events };
@@ -89,6 +94,25 @@ describe('createConnectActor over Streamable HTTP', () => {
     );
     expect(second).toBeInstanceOf(UpstreamUnauthorizedError);
     expect(events).toEqual([{ type: 'upstream.unauthorized', reason: 'HTTP 401 at call time' }]);
+  });
+
+  it('a 401 at call time waits for the refresh it starts and goes through with the new token', async () => {
+    // The actor's part, played here: on upstream.unauthorized a new token is committed.
+    const { session: s } = await connect({
+      notify: (event) => {
+        if (event.type !== 'upstream.unauthorized') return;
+        void browserLogin({ entry: httpEntry(as.mcpUrl), record }).then((run) => {
+          record = run.record;
+        });
+      },
+    });
+    const before = record.tokens?.access_token;
+    as.expireTokens('access');
+
+    expect(await s.callTool('echo', { message: 'through' })).toEqual({
+      content: [{ type: 'text', text: 'through' }],
+    });
+    expect(record.tokens?.access_token).not.toBe(before);
   });
 
   it('403 insufficient_scope notifies a step-up and names the missing scope', async () => {
