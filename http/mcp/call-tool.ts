@@ -69,7 +69,8 @@ export async function callTool(
 ): Promise<CallToolResult> {
   deps.catalog.rebuild(listUpstreams(deps.supervisor));
   const route = deps.catalog.route(fullName);
-  const server = route?.server ?? deps.catalog.serverOf(fullName);
+  const server =
+    route?.server ?? deps.catalog.serverOf(fullName) ?? deps.catalog.removedServerOf(fullName);
   if (!server) throw unknownTool(fullName);
   const snapshot = findUpstream(deps.supervisor, server)?.snapshot;
   if (!snapshot || !isUsable(snapshot) || !snapshot.context.session) {

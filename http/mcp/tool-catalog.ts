@@ -24,6 +24,9 @@ export interface ListedTool extends Omit<ToolInfo, 'inputSchema'> {
   inputSchema: { type: 'object'; [key: string]: unknown };
 }
 
+/** How many removed server names are remembered for their callers. */
+const MAX_REMOVED = 256;
+
 /**
  * Rebuilt from snapshots on every change. Routes keep the last tools a server offered while it
  * was usable, so a call to a server that went away is answered with its health, not "unknown".
@@ -33,6 +36,8 @@ export class ToolCatalog {
   private listed: ListedTool[] = [];
   private servers: string[] = [];
   private readonly lastKnown = new Map<string, ToolInfo[]>();
+  /** Servers removed from the config (most recent last, bounded), until one comes back. */
+  private readonly removed = new Set<string>();
   private readonly warned = new Set<string>();
   /** What the table was last built from: name, tools array and usability of each upstream. */
   private builtFrom: Array<{ name: string; tools: ToolInfo[]; usable: boolean }> = [];
@@ -54,6 +59,10 @@ export class ToolCatalog {
     const listed: ListedTool[] = [];
     const present = new Set(upstreams.map((u) => u.name));
     for (const name of this.lastKnown.keys()) if (!present.has(name)) this.lastKnown.delete(name);
+    for (const name of this.servers) if (!present.has(name)) this.removed.add(name);
+    for (const name of present) this.removed.delete(name);
+    while (this.removed.size > MAX_REMOVED)
+      this.removed.delete(this.removed.values().next().value!);
     for (const { name, snapshot } of upstreams) {
       const usable = isUsable(snapshot);
       if (usable) this.lastKnown.set(name, snapshot.context.tools);
@@ -83,6 +92,19 @@ export class ToolCatalog {
   /** The configured server a name belongs to by its `<server>__` prefix (for unknown tools). */
   serverOf(fullName: string): string | undefined {
     return this.servers.find((server) => fullName.startsWith(`${server}${TOOL_SEPARATOR}`));
+  }
+
+  /**
+   * The server a name belongs to by its `<server>__` prefix when that server was removed from
+   * the config while serve ran (so a client holding an old tool list hears why).
+   */
+  removedServerOf(fullName: string): string | undefined {
+    let found: string | undefined;
+    for (const server of this.removed) {
+      if (!fullName.startsWith(`${server}${TOOL_SEPARATOR}`)) continue;
+      if (!found || server.length > found.length) found = server;
+    }
+    return found;
   }
 
   /** A value that changes exactly when `tools/list` would answer differently. */

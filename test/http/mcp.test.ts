@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from 'xstate';
 import { statePath } from '../../machines/upstream/health.js';
 import { closeApp, makeApp, serveApp, type Served, type TestApp } from './support/app.js';
+import { oauthEntry, plainEntry, spec } from '../helpers/machine-harness.js';
 import { within } from './support/bounded.js';
 
 let t: TestApp | undefined;
@@ -153,6 +154,40 @@ describe('/mcp', () => {
     );
     await expect(client.callTool({ name: 'plain__missing', arguments: {} })).rejects.toThrow(
       /^MCP error -32602: Unknown tool: plain__missing$/,
+    );
+  });
+
+  it('tells a caller of a server removed from the config that it is no longer configured', async () => {
+    await setup();
+    const { client } = await connectClient();
+    expect((await client.callTool({ name: 'plain__echo', arguments: { text: 'a' } })).isError).toBe(
+      undefined,
+    );
+    t!.world.supervisor.send({
+      type: 'config.updated',
+      servers: [
+        spec(oauthEntry('github')),
+        spec(oauthEntry('locked')),
+        spec({ ...plainEntry('off'), enabled: false }),
+      ],
+    });
+    await within(
+      (async () => {
+        while (t!.world.supervisor.system.get('upstream:plain')) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      })(),
+      3000,
+      'plain stopped',
+    );
+    const result = await client.callTool({ name: 'plain__echo', arguments: { text: 'b' } });
+    expect(result).toEqual({
+      isError: true,
+      content: [{ type: 'text', text: 'plain is not available: it is no longer configured.' }],
+    });
+    // A name no server ever had is still unknown.
+    await expect(client.callTool({ name: 'nobody__echo', arguments: {} })).rejects.toThrow(
+      /Unknown tool: nobody__echo$/,
     );
   });
 
