@@ -68,10 +68,13 @@ export function createMcpEndpoint(
     if (sessionId !== undefined) {
       const session = sessions.get(sessionId);
       if (!session) return rpcError(c, 404, -32001, 'Session not found: initialize a new one.');
-      return sessions.serve(session, c.req.method, c.req.raw.signal, () =>
-        c.req.method === 'POST' && directHeaders((name) => c.req.header(name))
-          ? post(c, callDeps, sessions, session, sessionId)
-          : session.transport.handleRequest(c.req.raw),
+      if (c.req.method === 'POST' && directHeaders((name) => c.req.header(name))) {
+        return sessions.serve(session, () => post(c, callDeps, sessions, session, sessionId));
+      }
+      return sessions.serve(
+        session,
+        () => session.transport.handleRequest(c.req.raw),
+        c.req.method === 'GET' ? { signal: () => c.req.raw.signal } : undefined,
       );
     }
     if (c.req.method !== 'POST') {

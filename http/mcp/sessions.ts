@@ -3,7 +3,7 @@
  * by `mcp-session-id`, removed when the session closes (DELETE, transport close, app close, or
  * idle too long), and the tool calls the direct path runs for it (aborted when it closes, as the
  * SDK server's are). Clients that go away without a DELETE (most do) leave their session behind:
- * one with no request for `idleMs`, no request running and no open event stream is closed, and
+ * one with no request for `idleMs`, no tool call running and no open event stream is closed, and
  * its client, should it come back, gets 404 and starts a new one (MCP spec).
  */
 import { randomUUID } from 'node:crypto';
@@ -18,14 +18,13 @@ export interface McpSession {
   transport: WebStandardStreamableHTTPServerTransport;
   /** Direct-path tool calls in flight, by JSON-RPC id (`notifications/cancelled` aborts one). */
   calls: Map<RequestId, AbortController>;
-  /** When its latest request came. */
+  /** When its latest request came or was answered. */
   lastSeen: number;
-  /** Requests being answered, and GET event streams open. */
-  active: number;
+  /** GET event streams open. */
   streams: number;
 }
 
-/** A session with no request for this long (and none running, no stream open) is closed. */
+/** A session with no request for this long (and no call running, no stream open) is closed. */
 export const SESSION_IDLE_MS = 30 * 60_000;
 const SWEEP_EVERY_MS = 60_000;
 
@@ -57,44 +56,32 @@ export class McpSessions {
   }
 
   /**
-   * Answers one request of `session` with `answer`, keeping the session from idling out while it
-   * runs; a GET's event stream keeps it until the client goes away (`signal`).
+   * Answers one request of `session` with `answer`, noting when it came. A GET's event stream
+   * keeps the session until the client goes away (`signal`, read for GETs only: the hot path
+   * of tool calls pays nothing for it). Calls the direct path runs are kept in `calls`.
    */
   async serve(
     session: McpSession,
-    method: string,
-    signal: AbortSignal,
     answer: () => Promise<Response>,
+    stream?: { signal: () => AbortSignal },
   ): Promise<Response> {
     session.lastSeen = this.now();
-    session.active += 1;
-    // Settled by the answer, or by the client going away (a cancelled call is never answered).
-    let done = false;
-    const settle = () => {
-      if (done) return;
-      done = true;
-      session.active -= 1;
-      session.lastSeen = this.now();
-    };
-    signal.addEventListener('abort', settle, { once: true });
-    let response: Response;
-    try {
-      response = await answer();
-    } finally {
-      settle();
+    const response = await answer();
+    session.lastSeen = this.now();
+    if (!stream || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
+      return response;
     }
-    const stream = response.headers.get('content-type')?.startsWith('text/event-stream');
-    if (method === 'GET' && stream && !signal.aborted) {
-      session.streams += 1;
-      signal.addEventListener(
-        'abort',
-        () => {
-          session.streams -= 1;
-          session.lastSeen = this.now();
-        },
-        { once: true },
-      );
-    }
+    const signal = stream.signal();
+    if (signal.aborted) return response;
+    session.streams += 1;
+    signal.addEventListener(
+      'abort',
+      () => {
+        session.streams -= 1;
+        session.lastSeen = this.now();
+      },
+      { once: true },
+    );
     return response;
   }
 
@@ -128,7 +115,6 @@ export class McpSessions {
       transport,
       calls: new Map(),
       lastSeen: this.now(),
-      active: 0,
       streams: 0,
     };
     session.server.onclose = () => this.forget(session);
@@ -143,11 +129,11 @@ export class McpSessions {
     await Promise.allSettled(sessions.map((s) => s.server.sendToolListChanged()));
   }
 
-  /** Closes the sessions idle for `idleMs`: nothing running, no stream, no request since. */
+  /** Closes the sessions idle for `idleMs`: no call running, no stream, no request since. */
   async closeIdle(idleMs: number): Promise<number> {
     const before = this.now() - idleMs;
     const idle = [...this.byId.values()].filter(
-      (s) => s.active === 0 && s.streams === 0 && s.calls.size === 0 && s.lastSeen <= before,
+      (s) => s.streams === 0 && s.calls.size === 0 && s.lastSeen <= before,
     );
     if (idle.length === 0) return 0;
     this.options.logger.debug(
