@@ -8,7 +8,7 @@ import {
   StreamableHTTPError,
 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { CallToolResultSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type {
   CallProgress,
   ToolInfo,
@@ -65,6 +65,12 @@ export function createSession(options: SessionOptions): UpstreamSession {
   const { serverName: server, client, transport, link } = options;
   const progress = routeProgress(transport);
   const idleMs = options.callIdleTimeoutMs ?? TOOL_CALL_IDLE_TIMEOUT_MS;
+  const timedOut = (tool: string) =>
+    new ProxyError(
+      'tool_call_timeout',
+      `${server} sent neither an answer nor progress for ${tool} in ${duration(idleMs)}, ` +
+        'so the call was stopped.',
+    );
   let progressTokens = 0;
   const maxBytes = options.maxResultBytes ?? MAX_RESULT_BYTES;
   let closing: Promise<void> | null = null;
@@ -79,6 +85,7 @@ export function createSession(options: SessionOptions): UpstreamSession {
     // An error answer or an HTTP error body may quote the headers the upstream was sent.
     scrubError(error, options.scrub);
     if (trace.tooLarge) return tooLarge(tool);
+    if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return timedOut(tool);
     // A stdio answer over the limit, skipped by its reader (stdio-read-buffer.ts).
     if (error instanceof McpError && error.code === ANSWER_TOO_LARGE_CODE) return tooLarge(tool);
     if (trace.status === 401) {
@@ -124,34 +131,40 @@ export function createSession(options: SessionOptions): UpstreamSession {
         // The fetch ends the call when the answer is cut off (an SSE answer would else hang).
         const cutOff = new AbortController();
         trace.abort = () => cutOff.abort(new AnswerTooLargeError(maxBytes));
-        const idle = idleTimer(
-          idleMs,
-          new ProxyError(
-            'tool_call_timeout',
-            `${server} sent neither an answer nor progress for ${name} in ${duration(idleMs)}, ` +
-              'so the call was stopped.',
-          ),
-        );
-        const signals = [cutOff.signal, idle.signal];
-        if (callOptions?.signal) signals.push(callOptions.signal);
+        const signal = callOptions?.signal
+          ? AbortSignal.any([cutOff.signal, callOptions.signal])
+          : cutOff.signal;
         const onProgress = callOptions?.onProgress;
-        const token = onProgress ? `mcpproxy-${++progressTokens}` : undefined;
-        if (token) {
-          progress.set(token, (update) => {
-            idle.reset();
-            onProgress!(update);
-          });
+        if (!onProgress) {
+          // The SDK's request timeout is the idle bound (nothing can reset it: no progress).
+          return runTraced(trace, () =>
+            client.request(
+              { method: 'tools/call', params: { name, arguments: args } },
+              CallToolResultSchema,
+              {
+                signal,
+                timeout: idleMs,
+              },
+            ),
+          );
         }
-        const params = { name, arguments: args, ...(token && { _meta: { progressToken: token } }) };
+        // With progress, each notification restarts the idle bound, kept here since the
+        // notifications are taken off the transport before the SDK sees them.
+        const idle = idleTimer(idleMs, () => cutOff.abort(timedOut(name)));
+        const token = `mcpproxy-${++progressTokens}`;
+        progress.set(token, (update) => {
+          idle.reset();
+          onProgress(update);
+        });
+        const params = { name, arguments: args, _meta: { progressToken: token } };
         return runTraced(trace, () =>
           client.request({ method: 'tools/call', params }, CallToolResultSchema, {
-            signal: AbortSignal.any(signals),
-            // The idle timer above stands in for the SDK's 60 s request timeout.
+            signal,
             timeout: MAX_TIMER_MS,
           }),
         ).finally(() => {
           idle.clear();
-          if (token) progress.delete(token);
+          progress.delete(token);
         });
       };
       let result: Record<string, unknown>;
@@ -239,17 +252,16 @@ function duration(ms: number): string {
 /** The longest delay a Node timer takes (a longer one fires at once). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** A timer that aborts `signal` with `reason` unless reset in time; `clear()` ends it. */
-function idleTimer(ms: number, reason: Error) {
-  const controller = new AbortController();
+/** A timer that calls `onIdle` unless reset in time; `clear()` ends it. */
+function idleTimer(ms: number, onIdle: () => void) {
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     clearTimeout(timer);
-    timer = setTimeout(() => controller.abort(reason), ms);
+    timer = setTimeout(onIdle, ms);
     timer.unref();
   };
   arm();
-  return { signal: controller.signal, reset: arm, clear: () => clearTimeout(timer) };
+  return { reset: arm, clear: () => clearTimeout(timer) };
 }
 
 /**
