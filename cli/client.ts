@@ -21,6 +21,8 @@ import {
 export interface DaemonTarget {
   url: string;
   apiKey: string | null;
+  /** Where the key came from, to say which one to fix when the daemon rejects it. */
+  apiKeySource?: 'MCPPROXY_API_KEY' | 'api_key';
 }
 
 export interface ClientContext {
@@ -41,17 +43,39 @@ export async function clientContext(
     homedir: homedir(),
   });
   const { config } = await loadConfig(configPath, { env });
-  const raw = flags.url ?? env.MCPPROXY_URL ?? `http://${formatListen(config.listen)}`;
-  let url: URL;
-  try {
-    url = new URL(raw.includes('://') ? raw : `http://${raw}`);
-  } catch {
-    throw new UsageError(`--url must be a URL like http://127.0.0.1:8080 (got "${raw}").`);
-  }
+  const source = flags.url !== undefined ? '--url' : env.MCPPROXY_URL ? '$MCPPROXY_URL' : null;
+  const raw = flags.url ?? (env.MCPPROXY_URL || `http://${formatListen(config.listen)}`);
+  const url = source ? daemonUrl(source, raw) : new URL(raw);
   if (url.hostname === '0.0.0.0') url.hostname = '127.0.0.1';
   if (url.hostname === '[::]') url.hostname = '[::1]';
+  const apiKeySource = env.MCPPROXY_API_KEY
+    ? ('MCPPROXY_API_KEY' as const)
+    : config.api_key
+      ? ('api_key' as const)
+      : undefined;
   const apiKey = env.MCPPROXY_API_KEY || config.api_key || null;
-  return { target: { url: url.origin, apiKey }, config, configPath, dataDir };
+  return { target: { url: url.origin, apiKey, apiKeySource }, config, configPath, dataDir };
+}
+
+/**
+ * Parses the daemon address given by `--url` or `$MCPPROXY_URL`: http(s)://host[:port], or
+ * host:port. Another scheme, or a colon with no port after it, is a usage error.
+ */
+export function daemonUrl(source: string, raw: string): URL {
+  const form = `${source} must be http(s)://host:port, e.g. http://127.0.0.1:8080 (got "${raw}")`;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(raw)?.[0] ?? '';
+  let url: URL;
+  try {
+    url = new URL(scheme ? raw : `http://${raw}`);
+  } catch {
+    throw new UsageError(`${form}.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`${form}: the daemon speaks HTTP only.`);
+  // `http://h:` parses as port 80 (or 443): an empty port is a mistake, not a default.
+  const authority = raw.slice(scheme.length).split(/[/?#]/)[0]!;
+  if (authority.endsWith(':')) throw new UsageError(`${form}: the port is missing after ":".`);
+  return url;
 }
 
 /** Whether a daemon answers at `target` (GET /healthz within `timeoutMs`). */
@@ -64,10 +88,24 @@ export async function daemonAnswers(target: DaemonTarget, timeoutMs = 1500): Pro
   }
 }
 
-function errorFor(status: number, message: string): ProxyError {
+/**
+ * The daemon answers 401 alike for a missing and a wrong key; which one it was is known here
+ * from whether a key was sent.
+ */
+function apiKeyError(target: DaemonTarget): UnauthorizedError {
+  if (!target.apiKey)
+    return new UnauthorizedError(
+      `mcpproxy at ${target.url} requires an API key: set MCPPROXY_API_KEY, or api_key in the config.`,
+    );
+  const from = target.apiKeySource === 'api_key' ? "the config's api_key" : '$MCPPROXY_API_KEY';
+  return new UnauthorizedError(
+    `mcpproxy at ${target.url} rejected the API key from ${from}: set MCPPROXY_API_KEY, or api_key in the config, to the daemon's key.`,
+  );
+}
+
+function errorFor(target: DaemonTarget, status: number, message: string): ProxyError {
   if (status === 400) return new BadRequestError(message);
-  if (status === 401)
-    return new UnauthorizedError(`${message} Set MCPPROXY_API_KEY or api_key in the config.`);
+  if (status === 401) return apiKeyError(target);
   if (status === 404) return new NotFoundError(message);
   if (status === 409) return new ConflictError(message);
   return new ProxyError('daemon_error', message);
@@ -127,7 +165,34 @@ export async function api<T>(
   if (!res.ok) {
     const message =
       (json as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${res.status}`;
-    throw errorFor(res.status, message);
+    throw errorFor(target, res.status, message);
   }
   return json as T;
+}
+
+/**
+ * GETs one server's view; an unknown name becomes a NotFoundError that lists the daemon's
+ * servers, as the standalone commands list the config's.
+ */
+export async function serverViewOf<T extends { name: string }>(
+  target: DaemonTarget,
+  name: string,
+): Promise<T> {
+  try {
+    return await api<T>(target, 'GET', `/api/v1/servers/${encodeURIComponent(name)}`);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    const views = await api<T[]>(target, 'GET', '/api/v1/servers');
+    throw unknownServer(
+      name,
+      `the daemon at ${target.url}`,
+      views.map((v) => v.name),
+    );
+  }
+}
+
+/** `No server named "x" in <where>. Known: a, b.` (names sorted). */
+export function unknownServer(name: string, where: string, known: string[]): NotFoundError {
+  const names = [...known].sort().join(', ') || 'none';
+  return new NotFoundError(`No server named "${name}" in ${where}. Known: ${names}.`);
 }

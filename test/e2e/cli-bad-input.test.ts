@@ -75,6 +75,34 @@ describe('the command line names bad input', { timeout: 180_000 }, () => {
     expectUsageError(await runAll(cases.map(([args]) => args)), cases);
   });
 
+  it('refuses a --url or $MCPPROXY_URL that is not http(s)://host:port as a usage error', async () => {
+    const at = ['--data-dir', await world.dir()];
+    const form = (source: string, got: string) =>
+      `^mcpproxy: ${source.replace('$', '\\$')} must be http\\(s\\)://host:port, e\\.g\\. http://127\\.0\\.0\\.1:8080 \\(got "${got.replace(/[.]/g, '\\.')}"\\)`;
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ['auth', 'status', '--url', 'ftp://x', ...at],
+        new RegExp(`${form('--url', 'ftp://x')}: the daemon speaks HTTP only\\.$`),
+      ],
+      [
+        ['upstream', 'list', '--url', 'http://127.0.0.1:', ...at],
+        new RegExp(`${form('--url', 'http://127.0.0.1:')}: the port is missing after ":"\\.$`),
+      ],
+      [
+        ['auth', 'logout', '--all', '--url', '127.0.0.1:', ...at],
+        new RegExp(`${form('--url', '127.0.0.1:')}: the port is missing after ":"\\.$`),
+      ],
+    ];
+    expectUsageError(await runAll(cases.map(([args]) => args)), cases);
+    const fromEnv: Array<[string[], RegExp]> = [
+      [
+        ['auth', 'status', ...at],
+        new RegExp(`${form('$MCPPROXY_URL', 'ftp://x')}: the daemon speaks HTTP only\\.$`),
+      ],
+    ];
+    expectUsageError(await runAll([fromEnv[0]![0]], { MCPPROXY_URL: 'ftp://x' }), fromEnv);
+  });
+
   it('refuses a timeout under 1 s or in units the docs do not list', async () => {
     const dir = await world.dir();
     const login = (timeout: string) => [
