@@ -4,6 +4,7 @@
  */
 import { UsageError } from '../services/errors.js';
 import { describeError, exitCodeOf } from './exit-codes.js';
+import { EXIT_INTERRUPTED, InterruptedError } from './spinner.js';
 
 export const MAIN_HELP = `mcpproxy - a reliable MCP proxy that keeps OAuth upstreams logged in
 
@@ -57,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.MCPPROXY_DEBUG && error instanceof Error && error.stack) {
       process.stderr.write(`${error.stack}\n`);
     }
-    return exitCodeOf(error);
+    return error instanceof InterruptedError ? EXIT_INTERRUPTED : exitCodeOf(error);
   }
 }
 
