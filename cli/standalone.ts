@@ -7,13 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { deadGrantOf, emptyRecord, type TokenRecord } from '../machines/upstream/token-record.js';
 import { storedRejectedClient } from '../machines/upstream/upstream.logic.js';
 import { serverTarget, type ServerEntry } from '../services/config/index.js';
-import { LoginRequiredError, NotFoundError, ProxyError } from '../services/errors.js';
+import { LoginRequiredError, ProxyError } from '../services/errors.js';
 import { createLogger } from '../services/logger/index.js';
 import { runLoginFlow } from '../services/oauth/index.js';
 import { serverKey } from '../services/server-key.js';
 import { loadEncryptionKey, openLmdbStore } from '../services/token-store/index.js';
 import type { TokenStore } from '../services/token-store/token-store.js';
-import type { ClientContext } from './client.js';
+import { unknownServer, type ClientContext } from './client.js';
 
 async function withStore<T>(ctx: ClientContext, fn: (store: TokenStore) => Promise<T>): Promise<T> {
   const { key } = await loadEncryptionKey({ dataDir: ctx.dataDir });
@@ -25,15 +25,17 @@ async function withStore<T>(ctx: ClientContext, fn: (store: TokenStore) => Promi
   }
 }
 
-function entryOf(ctx: ClientContext, name: string): ServerEntry {
+function entryOf(ctx: ClientContext, name: string, action = 'log in to'): ServerEntry {
   const entry = ctx.config.servers.find((s) => s.name === name);
-  if (!entry) {
-    throw new NotFoundError(
-      `No server named "${name}" in ${ctx.configPath}. Known: ${ctx.config.servers.map((s) => s.name).join(', ') || 'none'}.`,
+  if (!entry)
+    throw unknownServer(
+      name,
+      ctx.configPath,
+      ctx.config.servers.map((s) => s.name),
     );
-  }
+  // The daemon's wording (REST): a stdio server has no OAuth.
   if (!entry.url)
-    throw new ProxyError('not_oauth', `"${name}" is a stdio server: it has no OAuth login.`);
+    throw new ProxyError('not_oauth', `${name} does not use OAuth: there is nothing to ${action}.`);
   return entry;
 }
 
@@ -46,7 +48,13 @@ async function readOrNull(store: TokenStore, key: string): Promise<TokenRecord |
 export async function standaloneLogin(
   ctx: ClientContext,
   name: string,
-  options: { force: boolean; timeoutMs: number; onAuthUrl: (url: string) => void | Promise<void> },
+  options: {
+    force: boolean;
+    timeoutMs: number;
+    /** The error message when `timeoutMs` passes. */
+    timedOut: string;
+    onAuthUrl: (url: string) => void | Promise<void>;
+  },
 ): Promise<TokenRecord | 'already'> {
   const entry = entryOf(ctx, name);
   const key = serverKey(entry.name, serverTarget(entry));
@@ -82,33 +90,33 @@ export async function standaloneLogin(
         onRegistered: (registered) => void store.put(registered).catch(() => undefined),
       });
     } catch (error) {
-      if (signal.aborted)
-        throw new LoginRequiredError(
-          `Login of ${name} timed out after ${Math.round(options.timeoutMs / 1000)}s.`,
-        );
+      if (signal.aborted) throw new LoginRequiredError(options.timedOut);
       throw error;
     }
     return store.put(record);
   });
 }
 
-/** Removes stored tokens; returns the names whose tokens were removed. */
+/**
+ * Removes the stored tokens of server `name`, or of every server when `name` is null; says for
+ * each whether tokens were removed. With `null`, servers with nothing stored are listed only
+ * when they are known to use OAuth (an `oauth` block, or a record from an earlier login).
+ */
 export async function standaloneLogout(
   ctx: ClientContext,
-  names: string[],
-  all: boolean,
-): Promise<string[]> {
+  name: string | null,
+): Promise<Array<{ name: string; removed: boolean }>> {
+  const entries =
+    name === null ? ctx.config.servers.filter((e) => e.url) : [entryOf(ctx, name, 'log out of')];
   return withStore(ctx, async (store) => {
-    const done: string[] = [];
-    for (const name of names) {
-      const entry = ctx.config.servers.find((s) => s.name === name);
-      if (!entry) {
-        if (!all) entryOf(ctx, name);
+    const results: Array<{ name: string; removed: boolean }> = [];
+    for (const entry of entries) {
+      const record = await readOrNull(store, serverKey(entry.name, serverTarget(entry)));
+      if (!record?.tokens) {
+        if (name !== null || entry.oauth || record)
+          results.push({ name: entry.name, removed: false });
         continue;
       }
-      const key = serverKey(entry.name, serverTarget(entry));
-      const record = await readOrNull(store, key);
-      if (!record?.tokens) continue;
       await store.put({
         ...record,
         tokens: null,
@@ -116,9 +124,9 @@ export async function standaloneLogout(
         expires_at: null,
         refresh_expires_at: null,
       });
-      done.push(name);
+      results.push({ name: entry.name, removed: true });
     }
-    return done;
+    return results;
   });
 }
 

@@ -4,32 +4,21 @@
  * running daemon within 3 s, picks the result up).
  */
 import type { ServerView } from '../../machines/upstream/server-view.js';
-import { NotFoundError, UsageError } from '../../services/errors.js';
+import { UsageError } from '../../services/errors.js';
 import { outputFormat, parseCommandArgs, parseDuration } from '../args.js';
 import {
   api,
   clientContext,
   daemonAnswers,
   LOGIN_START_TIMEOUT_MS,
+  serverViewOf,
   type ClientContext,
 } from '../client.js';
 import { browserDisabled, openBrowser } from '../browser.js';
-import { startSpinner } from '../spinner.js';
+import { startSpinner, untilInterrupted, type Spinner } from '../spinner.js';
 import { standaloneLogin, standaloneLogout, standaloneStatus } from '../standalone.js';
 import { renderTable } from '../table.js';
-
-export const AUTH_HELP = `Usage:
-  mcpproxy auth login --server NAME [--no-browser] [--force] [--timeout 300s]
-  mcpproxy auth logout (--server NAME | --all)
-  mcpproxy auth status [-o table|json]
-
-login   asks the running daemon to start the OAuth flow (or runs it itself when no daemon
-        answers), prints the URL, opens the browser ($BROWSER honoured; --no-browser, HEADLESS
-        or NO_BROWSER only print) and waits until the server is authenticated.
-logout  removes the stored tokens (the client registration is kept).
-status  shows each server's token status; never prints a secret.
-
-Common options: --url URL (daemon), --config F, --data-dir D, -h/--help.`;
+import { AUTH_HELP, AUTH_LOGIN_HELP, AUTH_LOGOUT_HELP, AUTH_STATUS_HELP } from './auth-help.js';
 
 const common = {
   url: { type: 'string' },
@@ -54,17 +43,26 @@ async function announce(url: string, noBrowser: boolean): Promise<void> {
     process.stderr.write('Could not start a browser; open the URL yourself.\n');
 }
 
+/** Said when a login through the daemon ends here (timeout, Ctrl-C) while its flow goes on. */
+const keepsWaiting = (server: string) =>
+  `the login flow of ${server} keeps waiting in the daemon (it gives up after 5 min, or earlier ` +
+  'when the stored token needs a refresh): run the command again to join it.';
+
+const timedOut = (server: string, timeoutMs: number) =>
+  `Login of ${server} timed out after ${Math.round(timeoutMs / 1000)}s`;
+
 async function loginViaDaemon(
   ctx: ClientContext,
   server: string,
   force: boolean,
   noBrowser: boolean,
   timeoutMs: number,
+  out: (line: string) => void,
 ): Promise<number> {
   const viewPath = `/api/v1/servers/${encodeURIComponent(server)}`;
   // A failed login on a working server leaves it on this token (it does not park): only a new
   // token means this login succeeded.
-  const tokenBefore = (await api<ServerView>(ctx.target, 'GET', viewPath)).token_expires_at;
+  const tokenBefore = (await serverViewOf<ServerView>(ctx.target, server)).token_expires_at;
   const answer = await api<LoginAnswer>(
     ctx.target,
     'POST',
@@ -73,7 +71,7 @@ async function loginViaDaemon(
     LOGIN_START_TIMEOUT_MS,
   );
   if (answer.status === 'authenticated' && !answer.auth_url) {
-    process.stdout.write(`${server} is already authenticated (use --force to log in again).\n`);
+    out(`${server} is already authenticated (use --force to log in again).`);
     return 0;
   }
   if (!answer.auth_url)
@@ -82,52 +80,64 @@ async function loginViaDaemon(
   const spinner = startSpinner(
     `Waiting for the browser login of ${server} (correlation_id ${answer.correlation_id})…`,
   );
-  const deadline = Date.now() + timeoutMs;
   try {
-    while (Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 500));
-      const view = await api<ServerView>(ctx.target, 'GET', viewPath);
-      if (view.state === 'loggingIn') continue;
-      // This login failed on a server that kept its stored tokens (they may even have been
-      // refreshed meanwhile: a new token alone does not mean this login succeeded).
-      if (
-        view.last_login_error ||
-        (tokenBefore !== null && view.token_expires_at === tokenBefore)
-      ) {
-        spinner.stop();
-        const reason = (
-          view.last_login_error ??
-          view.last_error ??
-          'it was denied, failed or timed out'
-        ).replace(/\.$/, '');
-        process.stderr.write(
-          `mcpproxy: ${reason.startsWith('Login failed') ? reason : `Login failed: ${reason}`}; ` +
-            `${server} goes on with its stored tokens.\n`,
-        );
-        return 1;
-      }
-      if (view.oauth_status === 'authenticated' && view.state.startsWith('authenticated')) {
-        spinner.stop(
-          `${server} is authenticated (token expires ${view.token_expires_at ?? 'never'}).`,
-        );
-        return 0;
-      }
-      if (view.state === 'loginRequired') {
-        spinner.stop();
-        // The health detail of a failed flow already starts with "Login failed: ".
-        const reason = view.health.detail || view.health.summary;
-        process.stderr.write(
-          `mcpproxy: ${reason.startsWith('Login failed') ? reason : `Login failed: ${reason}`}\n`,
-        );
-        return 1;
-      }
-    }
+    return await untilInterrupted(
+      waitForLogin(ctx, server, tokenBefore, timeoutMs, spinner, out),
+      spinner,
+      `Interrupted; ${keepsWaiting(server)}`,
+    );
   } finally {
     spinner.stop();
   }
-  process.stderr.write(
-    `mcpproxy: Timed out after ${Math.round(timeoutMs / 1000)}s waiting for the login of ${server}.\n`,
-  );
+}
+
+/** Polls the server's view until this login ends; prints the outcome, returns the exit code. */
+async function waitForLogin(
+  ctx: ClientContext,
+  server: string,
+  tokenBefore: string | null,
+  timeoutMs: number,
+  spinner: Spinner,
+  out: (line: string) => void,
+): Promise<number> {
+  const viewPath = `/api/v1/servers/${encodeURIComponent(server)}`;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    const view = await api<ServerView>(ctx.target, 'GET', viewPath);
+    if (view.state === 'loggingIn') continue;
+    // This login failed on a server that kept its stored tokens (they may even have been
+    // refreshed meanwhile: a new token alone does not mean this login succeeded).
+    if (view.last_login_error || (tokenBefore !== null && view.token_expires_at === tokenBefore)) {
+      spinner.stop();
+      const reason = (
+        view.last_login_error ??
+        view.last_error ??
+        'it was denied, failed or timed out'
+      ).replace(/\.$/, '');
+      process.stderr.write(
+        `mcpproxy: ${reason.startsWith('Login failed') ? reason : `Login failed: ${reason}`}; ` +
+          `${server} goes on with its stored tokens.\n`,
+      );
+      return 1;
+    }
+    if (view.oauth_status === 'authenticated' && view.state.startsWith('authenticated')) {
+      spinner.stop();
+      out(`${server} is authenticated (token expires ${view.token_expires_at ?? 'never'}).`);
+      return 0;
+    }
+    if (view.state === 'loginRequired') {
+      spinner.stop();
+      // The health detail of a failed flow already starts with "Login failed: ".
+      const reason = view.health.detail || view.health.summary;
+      process.stderr.write(
+        `mcpproxy: ${reason.startsWith('Login failed') ? reason : `Login failed: ${reason}`}\n`,
+      );
+      return 1;
+    }
+  }
+  spinner.stop();
+  process.stderr.write(`mcpproxy: ${timedOut(server, timeoutMs)}; ${keepsWaiting(server)}\n`);
   return 1;
 }
 
@@ -139,33 +149,43 @@ async function runLogin(argv: string[], out: (line: string) => void): Promise<nu
     force: { type: 'boolean' },
     timeout: { type: 'string' },
   });
-  if (values.help) return (void out(AUTH_HELP), 0);
+  if (values.help) return (void out(AUTH_LOGIN_HELP), 0);
   if (!values.server) throw new UsageError('auth login: --server NAME is required.');
+  const server = values.server;
   const timeoutMs = parseDuration('--timeout', values.timeout ?? '300s');
   const ctx = await context(values);
   const noBrowser = values['no-browser'] === true;
   if (await daemonAnswers(ctx.target)) {
-    return loginViaDaemon(ctx, values.server, values.force === true, noBrowser, timeoutMs);
+    return loginViaDaemon(ctx, server, values.force === true, noBrowser, timeoutMs, out);
   }
   process.stderr.write(`No daemon answers at ${ctx.target.url}: running the login here.\n`);
-  const spinner = { current: null as ReturnType<typeof startSpinner> | null };
-  const record = await standaloneLogin(ctx, values.server, {
+  const spinner = { current: null as Spinner | null };
+  const login = standaloneLogin(ctx, server, {
     force: values.force === true,
     timeoutMs,
+    timedOut: `${timedOut(server, timeoutMs)}.`,
     onAuthUrl: async (url) => {
       await announce(url, noBrowser);
-      spinner.current = startSpinner(`Waiting for the browser login of ${values.server}…`);
+      spinner.current = startSpinner(`Waiting for the browser login of ${server}…`);
     },
-  }).finally(() => spinner.current?.stop());
+  });
+  const record = await untilInterrupted(
+    login,
+    { stop: () => spinner.current?.stop() },
+    `Interrupted; the login of ${server} was cancelled (no token was stored).`,
+  ).finally(() => spinner.current?.stop());
   if (record === 'already') {
-    out(`${values.server} is already authenticated (use --force to log in again).`);
+    out(`${server} is already authenticated (use --force to log in again).`);
     return 0;
   }
   out(
-    `${values.server} is authenticated; the token is stored in ${ctx.dataDir} for the next "mcpproxy serve".`,
+    `${server} is authenticated; the token is stored in ${ctx.dataDir} for the next "mcpproxy serve".`,
   );
   return 0;
 }
+
+/** The line for a server that had nothing stored: logging out again is no failure. */
+const alreadyLoggedOut = (name: string) => `${name}: already logged out (no tokens were stored)`;
 
 async function runLogout(argv: string[], out: (line: string) => void): Promise<number> {
   const { values } = parseCommandArgs('auth logout', argv, {
@@ -173,24 +193,29 @@ async function runLogout(argv: string[], out: (line: string) => void): Promise<n
     server: { type: 'string' },
     all: { type: 'boolean' },
   });
-  if (values.help) return (void out(AUTH_HELP), 0);
+  if (values.help) return (void out(AUTH_LOGOUT_HELP), 0);
   if (!values.server === !values.all)
     throw new UsageError('auth logout: pass either --server NAME or --all.');
   const ctx = await context(values);
-  const names = values.all ? ctx.config.servers.map((s) => s.name) : [values.server!];
   if (await daemonAnswers(ctx.target)) {
-    const views = await api<ServerView[]>(ctx.target, 'GET', '/api/v1/servers');
-    const targets = values.all ? views.filter((v) => v.oauth !== null).map((v) => v.name) : names;
-    for (const name of targets) {
-      await api(ctx.target, 'POST', `/api/v1/servers/${encodeURIComponent(name)}/logout`);
-      out(`${name}: logged out`);
+    const views = values.all
+      ? (await api<ServerView[]>(ctx.target, 'GET', '/api/v1/servers')).filter(
+          (v) => v.oauth !== null,
+        )
+      : [await serverViewOf<ServerView>(ctx.target, values.server!)];
+    for (const view of views) {
+      await api(ctx.target, 'POST', `/api/v1/servers/${encodeURIComponent(view.name)}/logout`);
+      // Parked with no token: there was nothing to remove.
+      const hadTokens = view.state !== 'loginRequired' || view.token_expires_at !== null;
+      out(hadTokens ? `${view.name}: logged out` : alreadyLoggedOut(view.name));
     }
+    if (views.length === 0) out('No server uses OAuth: there is nothing to log out of.');
     return 0;
   }
-  const done = await standaloneLogout(ctx, names, values.all === true);
-  for (const name of done) out(`${name}: logged out`);
-  if (!values.all && done.length === 0)
-    throw new NotFoundError(`No stored tokens for "${values.server}".`);
+  const results = await standaloneLogout(ctx, values.all ? null : values.server!);
+  for (const { name, removed } of results)
+    out(removed ? `${name}: logged out` : alreadyLoggedOut(name));
+  if (results.length === 0) out(`No tokens are stored in ${ctx.dataDir}: nothing to log out.`);
   return 0;
 }
 
@@ -199,7 +224,7 @@ async function runStatus(argv: string[], out: (line: string) => void): Promise<n
     ...common,
     output: { type: 'string', short: 'o' },
   });
-  if (values.help) return (void out(AUTH_HELP), 0);
+  if (values.help) return (void out(AUTH_STATUS_HELP), 0);
   const format = outputFormat('auth status', values.output);
   const ctx = await context(values);
   const rows = (await daemonAnswers(ctx.target))
@@ -242,7 +267,8 @@ export async function runAuth(argv: string[], out: (line: string) => void): Prom
     case 'status':
       return runStatus(rest, out);
     case undefined:
-      out(AUTH_HELP);
+      // A usage error: the help goes to stderr, as any error does.
+      process.stderr.write(`${AUTH_HELP}\n`);
       return 2;
     case '--help':
     case '-h':

@@ -4,10 +4,11 @@
  * `--no-browser`), `auth status -o json` without secrets, `auth logout --server` and `--all`,
  * and the errors of each.
  */
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { followAuthUrl } from '../helpers/browser.js';
-import { childEnv, REPO, runCli } from '../helpers/proxy-process.js';
+import { BIN, childEnv, REPO, runCli } from '../helpers/proxy-process.js';
 import { authorizeCount } from './support/as-log.js';
 import { browserEnv, browserLogIn, browserVisits } from './support/browser-env.js';
 import { loginThroughDaemon } from './support/login.js';
@@ -53,6 +54,34 @@ async function daemonWithThreeServers(world: E2eWorld) {
   return { one, two, dataDir, proxy, at: ['--url', proxy.url] };
 }
 
+/** What a login through the daemon says when it stops waiting: the flow goes on there. */
+const KEEPS_WAITING = (server: string) =>
+  `the login flow of ${server} keeps waiting in the daemon (it gives up after 5 min, or earlier ` +
+  'when the stored token needs a refresh): run the command again to join it.';
+
+/** Runs `mcpproxy <args>`, sends SIGINT once it prints the login URL, and resolves at its exit. */
+function interruptLogin(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: childEnv(),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (sent || !/Waiting for the browser login/.test(stderr)) return;
+      sent = true;
+      process.kill(child.pid!, 'SIGINT');
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
 describe.concurrent('client commands against a running daemon', { timeout: 150_000 }, () => {
   it('lists servers, logs in through the daemon (browser or printed URL) and reports status without secrets', async ({
     onTestFinished,
@@ -84,7 +113,9 @@ describe.concurrent('client commands against a running daemon', { timeout: 150_0
     });
     expect(login.code, login.stderr).toBe(0);
     expect(login.stderr).toContain(`Open this URL to log in:\n  ${one.url}/authorize?`);
-    expect(login.stderr).toMatch(/one is authenticated \(token expires \d{4}-\d\d-\d\dT/);
+    // The outcome on stdout, as every other success line; the URL and progress on stderr.
+    expect(login.stdout).toMatch(/^one is authenticated \(token expires \d{4}-\d\d-\d\dT.*\)\.\n$/);
+    expect(login.stderr).not.toContain('is authenticated');
     expect(await browserVisits(browserLog)).toHaveLength(1);
     expect(authorizeCount(one)).toBe(1);
     // Already authenticated: nothing to do without --force.
@@ -105,9 +136,25 @@ describe.concurrent('client commands against a running daemon', { timeout: 150_0
       },
     );
     expect(printed.code).toBe(1);
-    expect(printed.stderr).toContain('mcpproxy: Timed out after 2s waiting for the login of two.');
+    expect(printed.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `mcpproxy: Login of two timed out after 2s; ${KEEPS_WAITING('two')}`,
+    );
     const authUrl = /Open this URL to log in:\n {2}(\S+)/.exec(printed.stderr)![1]!;
     expect(await browserVisits(browserLog)).toHaveLength(1);
+    // Ctrl-C while waiting: exit 130, saying the daemon's flow goes on (and it does).
+    const interrupted = await interruptLogin([
+      'auth',
+      'login',
+      '--server',
+      'two',
+      '--no-browser',
+      ...at,
+    ]);
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `mcpproxy: Interrupted; ${KEEPS_WAITING('two')}`,
+    );
+    expect((await serverView(proxy.url, 'two')).state).toBe('loggingIn');
     const joined = await post(proxy.url, '/api/v1/servers/two/login');
     expect(joined.json.auth_url).toBe(authUrl);
     await followAuthUrl(authUrl);
@@ -173,14 +220,23 @@ describe.concurrent('client commands against a running daemon', { timeout: 150_0
     expect(noOauth.stderr).toBe(
       'mcpproxy: everything does not use OAuth: there is nothing to log out of.\n',
     );
+    // An unknown name lists the daemon's servers, as the standalone commands list the config's.
+    const unknownServer = `mcpproxy: No server named "nosuch" in the daemon at ${proxy.url}. Known: everything, one, two.\n`;
     const unknown = await runCli(['auth', 'logout', '--server', 'nosuch', ...at]);
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toBe('mcpproxy: No server named "nosuch" is configured.\n');
+    expect(unknown).toMatchObject({ code: 1, stderr: unknownServer });
+    const unknownLogin = await runCli(['auth', 'login', '--server', 'nosuch', ...at]);
+    expect(unknownLogin).toMatchObject({ code: 1, stderr: unknownServer });
+    // Logging out again is no failure: it says nothing was stored.
+    const again = await runCli(['auth', 'logout', '--server', 'one', ...at]);
+    expect(again).toMatchObject({
+      code: 0,
+      stdout: 'one: already logged out (no tokens were stored)\n',
+    });
 
     // logout --all: every OAuth server, the stdio one untouched.
     const all = await runCli(['auth', 'logout', '--all', ...at]);
     expect(all.code).toBe(0);
-    expect(all.stdout).toBe('one: logged out\ntwo: logged out\n');
+    expect(all.stdout).toBe('one: already logged out (no tokens were stored)\ntwo: logged out\n');
     expect((await serverView(proxy.url, 'two')).oauth_status).toBe('login_required');
     expect((await serverView(proxy.url, 'everything')).state).toBe('connected');
 
@@ -214,6 +270,36 @@ describe.concurrent('client commands against a running daemon', { timeout: 150_0
     const after = await waitForState(proxy.url, 'two', 'authenticated');
     expect(after.token_expires_at).toBe(tokenBefore);
 
+    expect(await proxy.stop('SIGTERM')).toBe(0);
+  });
+
+  it('says whether the API key was missing or rejected, and how to set it for the CLI', async ({
+    onTestFinished,
+  }) => {
+    const world = testWorld(onTestFinished);
+    const proxy = await world.proxy({
+      config: { api_key: 'right-key', mcpServers: [] },
+      dataDir: await world.dir(),
+      logLevel: 'info',
+    });
+    const at = ['--url', proxy.url];
+    const missing = await runCli(['upstream', 'list', ...at]);
+    expect(missing).toMatchObject({
+      code: 1,
+      stderr: `mcpproxy: mcpproxy at ${proxy.url} requires an API key: set MCPPROXY_API_KEY, or api_key in the config.\n`,
+    });
+    const wrong = await runCli(['auth', 'status', ...at], {
+      env: { MCPPROXY_API_KEY: 'wrong-key' },
+    });
+    expect(wrong).toMatchObject({
+      code: 1,
+      stderr: `mcpproxy: mcpproxy at ${proxy.url} rejected the API key from $MCPPROXY_API_KEY: set MCPPROXY_API_KEY, or api_key in the config, to the daemon's key.\n`,
+    });
+    expect(wrong.stderr).not.toContain('X-API-Key');
+    const right = await runCli(['upstream', 'list', ...at], {
+      env: { MCPPROXY_API_KEY: 'right-key' },
+    });
+    expect(right.code, right.stderr).toBe(0);
     expect(await proxy.stop('SIGTERM')).toBe(0);
   });
 
