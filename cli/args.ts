@@ -84,6 +84,15 @@ function isOption(arg: string, options: OptionSpec, byShort: Map<string, string>
   return byShort.has(arg.slice(1, 2));
 }
 
+/** Whether `argv` asks for help: a `-h` or `--help` of its own before any `--`. */
+export function helpRequested(argv: readonly string[]): boolean {
+  for (const arg of argv) {
+    if (arg === '--') return false;
+    if (arg === '-h' || arg === '--help') return true;
+  }
+  return false;
+}
+
 /** Parses `argv` for one command; unknown flags and missing values become `UsageError`s. */
 export function parseCommandArgs<T extends OptionSpec>(
   command: string,
@@ -92,9 +101,16 @@ export function parseCommandArgs<T extends OptionSpec>(
   allowPositionals = false,
 ) {
   const all = { help: { type: 'boolean', short: 'h' }, ...options } as const;
+  const config = { args: argv, options: all, allowPositionals, strict: true } as const;
+  // Help wins: `-h`/`--help` anywhere before `--` prints the help (exit 0) whatever else is
+  // there, so a help request never ends in a usage error.
+  if (helpRequested(argv))
+    return { values: { help: true }, positionals: [] } as unknown as ReturnType<
+      typeof parseArgs<typeof config>
+    >;
   checkValues(command, argv, all);
   try {
-    return parseArgs({ args: argv, options: all, allowPositionals, strict: true });
+    return parseArgs(config);
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     throw new UsageError(

@@ -19,9 +19,16 @@ Commands:
   statecharts export         write the machines' definitions (JSON + Mermaid)
   demo                       start the OAuth test server and a proxy pointed at it
 
+Options:
+  -h, --help                 show this help ("mcpproxy help <command>" for a command's)
+  -V, -v, --version          print the version (also "mcpproxy version")
+
 Run "mcpproxy <command> --help" for a command's options.
 Environment: MCPPROXY_DATA_DIR, MCPPROXY_CONFIG, MCPPROXY_URL, MCPPROXY_API_KEY,
-MCPPROXY_ENCRYPTION_KEY, MCPPROXY_STORE_URL, NO_COLOR.`;
+MCPPROXY_ENCRYPTION_KEY, MCPPROXY_STORE_URL, MCPPROXY_REPLICA_ID, MCPPROXY_DEBUG,
+BROWSER, HEADLESS, NO_BROWSER, NO_COLOR.`;
+
+const VERSION_FLAGS = new Set(['--version', '-V', '-v', 'version']);
 
 type Command = (argv: string[], out: (line: string) => void) => Promise<number>;
 
@@ -38,16 +45,25 @@ export async function main(argv: string[]): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const [name, ...rest] = argv;
   try {
-    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-      out(MAIN_HELP);
-      return name === undefined ? 2 : 0;
+    if (name === undefined) {
+      // A usage error: the help goes to stderr, as any error does.
+      process.stderr.write(`${MAIN_HELP}\n`);
+      return 2;
     }
-    if (name === '--version' || name === '-v') {
+    if (name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
+      out(MAIN_HELP);
+      return 0;
+    }
+    // `mcpproxy help auth login` is `mcpproxy auth login --help`.
+    if (name === 'help') return await main([...rest, '--help']);
+    if (VERSION_FLAGS.has(name)) {
       const { version } = await import('./version.js');
       out(version);
       return 0;
     }
     const load = commands[name];
+    if (!load && name.startsWith('-'))
+      throw new UsageError(`Unknown option "${name}". Run "mcpproxy --help" for usage.`);
     if (!load)
       throw new UsageError(`Unknown command "${name}". Run "mcpproxy --help" for the list.`);
     return await (

@@ -20,7 +20,7 @@ import { DEFAULT_INSPECT_URL, statelyInspector } from './inspect.js';
 /** The demo's config file in its data dir (never the user's `mcp_config.json`). */
 const DEMO_CONFIG = 'demo_config.json';
 
-export const DEMO_HELP = `Usage: mcpproxy demo [--listen H:P] [--access-token-ttl D] [--data-dir D] [--inspect [--inspect-url URL]]
+export const DEMO_HELP = `Usage: mcpproxy demo [--listen H:P] [--access-token-ttl D] [--data-dir D] [--log-level L] [--inspect [--inspect-url URL]]
 
 Starts the OAuth test server and a proxy pointed at it, logs in automatically and prints the
 dashboard URL: watch the "demo" server refresh its token on the statechart, break the
@@ -29,8 +29,10 @@ authorization server and see it recover.
   --access-token-ttl D    access-token lifetime of the test server (default 30s)
   --data-dir D            keep the demo's data here (default: a temp dir, removed at exit);
                           its config goes to demo_config.json there (mcp_config.json is left alone)
-  --inspect               also stream the actors to a Stately inspector (${DEFAULT_INSPECT_URL})
-  --log-level L           proxy log level (default info)
+  --inspect               also stream the actors to a Stately inspector over WebSocket
+  --inspect-url URL       that inspector's WebSocket URL (default ${DEFAULT_INSPECT_URL})
+  --log-level L           proxy log level: trace, debug, info (default), warn, error
+  -h, --help              show this help
 Keys while it runs: b = break the authorization server (HTTP 500), h = heal it,
 r = restart the demo server, q = quit (or Ctrl-C).`;
 

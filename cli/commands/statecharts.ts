@@ -17,9 +17,14 @@ Options:
 
 export async function runStatecharts(argv: string[], out: (line: string) => void): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h') {
+  if (sub === undefined) {
+    // A usage error: the help goes to stderr, as any error does.
+    process.stderr.write(`${STATECHARTS_HELP}\n`);
+    return 2;
+  }
+  if (sub === '--help' || sub === '-h') {
     out(STATECHARTS_HELP);
-    return sub === undefined ? 2 : 0;
+    return 0;
   }
   if (sub !== 'export')
     throw new UsageError(

@@ -8,9 +8,12 @@ import { paint, renderTable, useColor } from '../table.js';
 export const UPSTREAM_HELP = `Usage: mcpproxy upstream list [-o table|json] [--url URL] [--config F] [--data-dir D]
 
 Lists the upstream servers of the running daemon: NAME, PROTOCOL, STATE, HEALTH.
-  -o json      print the array of server views exactly as GET /api/v1/servers returns it
-  --url URL    the daemon (default: $MCPPROXY_URL, else the config's listen address)
-  -h, --help   show this help`;
+  -o table|json    table (default), or the array of server views exactly as
+                   GET /api/v1/servers returns it
+  --url URL        the daemon (default: $MCPPROXY_URL, else the config's listen address)
+  --config F       config file (default: $MCPPROXY_CONFIG, else <data-dir>/mcp_config.json)
+  --data-dir D     data directory (default: $MCPPROXY_DATA_DIR, else ~/.mcpproxy)
+  -h, --help       show this help`;
 
 const LEVEL_COLOR = { healthy: 'green', degraded: 'yellow', unhealthy: 'red' } as const;
 
@@ -41,9 +44,14 @@ export function renderServers(views: ServerView[], color: boolean): string {
 
 export async function runUpstream(argv: string[], out: (line: string) => void): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h') {
+  if (sub === undefined) {
+    // A usage error: the help goes to stderr, as any error does.
+    process.stderr.write(`${UPSTREAM_HELP}\n`);
+    return 2;
+  }
+  if (sub === '--help' || sub === '-h') {
     out(UPSTREAM_HELP);
-    return sub === undefined ? 2 : 0;
+    return 0;
   }
   if (sub !== 'list')
     throw new UsageError(`Unknown upstream command "${sub}". Run "mcpproxy upstream --help".`);

@@ -1,6 +1,6 @@
 /** @module Tests for the CLI's argument helpers: missing values, sentences, durations. */
 import { describe, expect, it } from 'vitest';
-import { parseCommandArgs, parseDuration, sentence } from '../../cli/args.js';
+import { helpRequested, parseCommandArgs, parseDuration, sentence } from '../../cli/args.js';
 import { UsageError } from '../../services/errors.js';
 
 const OPTIONS = {
@@ -40,6 +40,22 @@ describe('parseCommandArgs', () => {
     [['--config', '-'], { config: '-' }],
   ])('%j: values attached or plain still parse', (argv, values) => {
     expect(parseCommandArgs('cmd', argv, OPTIONS).values).toEqual(values);
+  });
+
+  it.each([
+    [['-h', 'extra']],
+    [['--bogus', '--help']],
+    [['-o', '--help']],
+    [['--config', 'x', 'stray', '-h']],
+  ])('%j: help wins over unknown flags, positionals and missing values', (argv) => {
+    expect(parseCommandArgs('cmd', argv, OPTIONS).values.help).toBe(true);
+  });
+
+  it('takes -h or --help only as a word of its own before --', () => {
+    expect(helpRequested(['--', '--help'])).toBe(false);
+    expect(helpRequested(['-oh'])).toBe(false);
+    expect(helpRequested(['--config=--help'])).toBe(false);
+    expect(helpRequested(['-o', 'json', '-h'])).toBe(true);
   });
 
   it("adds one full stop to parseArgs' own messages", () => {

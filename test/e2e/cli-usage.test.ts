@@ -3,10 +3,10 @@
  * flags, unknown commands and bad config files exit 2 with one sentence (file, entry and field
  * for configs), never a stack trace; a port in use exits 1 with a sentence.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/proxy-process.js';
+import { REPO, runCli, type CliResult } from '../helpers/proxy-process.js';
 import { occupyPort } from './support/free-port.js';
 import { e2eWorld } from './support/world.js';
 
@@ -49,6 +49,13 @@ describe('the command line without a daemon', { timeout: 150_000 }, () => {
       ['statecharts', 'export', '--help'],
       ['demo', '--help'],
       ['-h'],
+      // Help wins over anything else on the line.
+      ['upstream', 'list', '-h', 'extra'],
+      ['serve', '--help', '--bogus'],
+      ['auth', 'login', '--server', '--help'],
+      ['statecharts', 'export', '--out', 'x', '-h', '--bogus'],
+      ['help', 'auth'],
+      ['help', 'upstream', 'list'],
     ];
     const results = await runAll(helps);
     results.forEach((r, i) => {
@@ -57,12 +64,114 @@ describe('the command line without a daemon', { timeout: 150_000 }, () => {
       expect(r.stdout, what).toMatch(/Usage/);
       expect(r.stderr, what).toBe('');
     });
+    expect(results[helps.findIndex((h) => h.join(' ') === 'help auth')]!.stdout).toBe(
+      results[helps.findIndex((h) => h.join(' ') === 'auth --help')]!.stdout,
+    );
+  });
+
+  it('gives each subcommand its own help, naming every option it takes', async () => {
+    const helps: Array<[string[], string[]]> = [
+      [
+        ['auth', 'login', '--help'],
+        [
+          '--server NAME',
+          '--no-browser',
+          '--force',
+          '--timeout',
+          '--url',
+          '--config',
+          '--data-dir',
+        ],
+      ],
+      [
+        ['auth', 'logout', '--help'],
+        ['--server NAME', '--all', '--url', '--config', '--data-dir'],
+      ],
+      [
+        ['auth', 'status', '--help'],
+        ['-o table|json', '--url', '--config', '--data-dir'],
+      ],
+      [
+        ['upstream', 'list', '--help'],
+        ['-o table|json', '--url', '--config', '--data-dir'],
+      ],
+      [
+        ['demo', '--help'],
+        [
+          '--listen',
+          '--access-token-ttl',
+          '--data-dir',
+          '--log-level',
+          '--inspect',
+          '--inspect-url',
+        ],
+      ],
+      [
+        ['serve', '--help'],
+        ['--config', '--data-dir', '--listen', '--log-level', '--inspect', '--inspect-url'],
+      ],
+    ];
+    const results = await runAll(helps.map(([args]) => args));
+    results.forEach((r, i) => {
+      const [args, options] = helps[i]!;
+      const what = args.join(' ');
+      expect(r.code, what).toBe(0);
+      const [usage, ...body] = r.stdout.split('\n');
+      for (const option of options) {
+        // In the usage line and described below it.
+        expect(usage, `${what}: ${option} in the usage line`).toContain(option.split(' ')[0]);
+        expect(body.join('\n'), `${what}: ${option} described`).toMatch(
+          new RegExp(`^ {2}.*${option.replace(/[|]/g, '\\$&')}`, 'm'),
+        );
+      }
+    });
+    const [login, logout, status] = results;
+    expect(login!.stdout).toMatch(/--timeout D\s+.*1s to 24h/);
+    expect(login!.stdout).not.toBe(logout!.stdout);
+    expect(logout!.stdout).not.toBe(status!.stdout);
+    // The environment line names every variable the CLI reads.
+    const main = await runCli(['--help']);
+    for (const name of [
+      'MCPPROXY_DATA_DIR',
+      'MCPPROXY_CONFIG',
+      'MCPPROXY_URL',
+      'MCPPROXY_API_KEY',
+      'MCPPROXY_ENCRYPTION_KEY',
+      'MCPPROXY_STORE_URL',
+      'MCPPROXY_REPLICA_ID',
+      'MCPPROXY_DEBUG',
+      'BROWSER',
+      'HEADLESS',
+      'NO_BROWSER',
+      'NO_COLOR',
+    ])
+      expect(main.stdout, name).toMatch(new RegExp(`\\b${name}\\b`));
+  });
+
+  it('prints the version for --version, -V, -v and "version"', async () => {
+    const { version } = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const results = await runAll([['--version'], ['-V'], ['-v'], ['version']]);
+    for (const r of results) expect(r).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('prints the help of a command left out on stderr, as a usage error (exit 2)', async () => {
+    const invocations = [[], ['auth'], ['upstream'], ['statecharts']];
+    const results = await runAll(invocations);
+    results.forEach((r, i) => {
+      const what = invocations[i]!.join(' ') || '(no arguments)';
+      expect(r.code, what).toBe(2);
+      expect(r.stdout, what).toBe('');
+      expect(r.stderr, what).toMatch(/Usage/);
+    });
+    expect(results[0]!.stderr).toMatch(/^mcpproxy - /);
   });
 
   it('exits 2 with one sentence for bad flags, values and unknown commands', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [[], /^$/],
       [['bogus'], /^mcpproxy: Unknown command "bogus"\. Run "mcpproxy --help" for the list\.$/],
+      [['--bogus'], /^mcpproxy: Unknown option "--bogus"\. Run "mcpproxy --help" for usage\.$/],
       [['upstream', 'remove'], /^mcpproxy: Unknown upstream command "remove"\./],
       [['auth', 'refresh'], /^mcpproxy: Unknown auth command "refresh"\./],
       [
@@ -102,8 +211,6 @@ describe('the command line without a daemon', { timeout: 150_000 }, () => {
       expect(r.stderr.trimEnd().split('\n').length, what).toBe(1);
       expect(r.stderr, what).not.toMatch(STACK);
     });
-    // Without arguments, the usage goes to stdout (and the exit code is still 2).
-    expect(results[0]!.stdout).toMatch(/^mcpproxy - /);
   });
 
   it('refuses bad config files with exit 2 naming the file, the entry and the field, without a stack trace', async () => {
