@@ -61,6 +61,25 @@ export function directToolCall(body: unknown): DirectToolCall | null {
   return { id: id as RequestId, name, args, progressToken: token as ProgressToken };
 }
 
+/**
+ * What is wrong with the params of a `tools/call` request in `body`, or null when they are fine
+ * or `body` is something else. The SDK server answers such params with -32603 and a zod dump;
+ * the MCP spec asks for -32602 (invalid params), here with a sentence.
+ */
+export function invalidToolCallParams(body: unknown): string | null {
+  if (!isPlainObject(body) || body.method !== 'tools/call' || body.jsonrpc !== '2.0') return null;
+  if (typeof body.id !== 'string' && !Number.isSafeInteger(body.id)) return null;
+  const { params } = body;
+  if (!isPlainObject(params))
+    return 'tools/call needs params: an object with "name" and "arguments"';
+  if (typeof params.name !== 'string')
+    return 'tools/call needs params.name: the tool name, a string';
+  if (params.arguments !== undefined && !isPlainObject(params.arguments)) {
+    return "tools/call params.arguments must be an object (the tool's named arguments)";
+  }
+  return null;
+}
+
 /** The requests a `notifications/cancelled` message (or a batch of messages) cancels. */
 export function cancellations(body: unknown): Array<{ id: RequestId; reason: unknown }> {
   const messages: unknown[] = Array.isArray(body) ? body : [body];

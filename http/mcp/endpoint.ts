@@ -15,6 +15,7 @@ import {
   cancellations,
   directHeaders,
   directToolCall,
+  invalidToolCallParams,
   progressMessage,
   type DirectToolCall,
 } from './direct-call.js';
@@ -127,6 +128,16 @@ async function post(
   // Closed while the body was read (as the SDK transport answers then).
   if (sessions.get(sessionId) !== session) return rpcError(c, 404, -32001, 'Session not found');
   const call = directToolCall(body);
+  if (!call) {
+    const problem = invalidToolCallParams(body);
+    if (problem) {
+      const id = (body as { id: string | number }).id;
+      return new Response(
+        JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32602, message: problem } }),
+        { headers: { 'content-type': 'application/json', 'mcp-session-id': sessionId } },
+      );
+    }
+  }
   if (!call || session.calls.has(call.id)) {
     for (const { id, reason } of cancellations(body)) session.calls.get(id)?.abort(reason);
     return session.transport.handleRequest(c.req.raw, { parsedBody: body });

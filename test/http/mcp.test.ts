@@ -237,6 +237,40 @@ describe('/mcp', () => {
     expect(res.status).toBe(404);
   });
 
+  it('answers tools/call params of the wrong shape with -32602 and a sentence', async () => {
+    await setup();
+    const { transport } = await connectClient();
+    const call = async (params: unknown) => {
+      const response = await fetch(`${served!.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-session-id': transport.sessionId!,
+          'mcp-protocol-version': '2025-06-18',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 41, method: 'tools/call', params }),
+      });
+      return response.json();
+    };
+    expect(await call(undefined)).toEqual({
+      jsonrpc: '2.0',
+      id: 41,
+      error: {
+        code: -32602,
+        message: 'tools/call needs params: an object with "name" and "arguments"',
+      },
+    });
+    expect((await call({ name: 7 })).error).toEqual({
+      code: -32602,
+      message: 'tools/call needs params.name: the tool name, a string',
+    });
+    expect((await call({ name: 'plain__echo', arguments: ['a'] })).error).toEqual({
+      code: -32602,
+      message: "tools/call params.arguments must be an object (the tool's named arguments)",
+    });
+  });
+
   it('refuses requests without a session, and bodies that are not JSON', async () => {
     await setup();
     const headers = {
