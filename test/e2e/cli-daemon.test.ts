@@ -5,26 +5,17 @@
  * and the errors of each.
  */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { followAuthUrl } from '../helpers/browser.js';
-import { BIN, childEnv, REPO, runCli } from '../helpers/proxy-process.js';
+import { BIN, childEnv, runCli } from '../helpers/proxy-process.js';
 import { authorizeCount } from './support/as-log.js';
 import { browserEnv, browserLogIn, browserVisits } from './support/browser-env.js';
+import { everythingStdio } from './support/everything.js';
 import { loginThroughDaemon } from './support/login.js';
 import { getJson, post, serverView, waitForState } from './support/rest.js';
 import { issuedSecretsIn } from './support/secrets.js';
 import { runCliInTty } from './support/tty.js';
 import { testWorld, type E2eWorld } from './support/world.js';
-
-const EVERYTHING = join(
-  REPO,
-  'node_modules',
-  '@modelcontextprotocol',
-  'server-everything',
-  'dist',
-  'index.js',
-);
 
 /** A daemon with two OAuth servers (not logged in) and one stdio server, all settled. */
 async function daemonWithThreeServers(world: E2eWorld) {
@@ -36,12 +27,7 @@ async function daemonWithThreeServers(world: E2eWorld) {
       mcpServers: [
         { name: 'one', url: one.mcpUrl },
         { name: 'two', url: two.mcpUrl },
-        {
-          name: 'everything',
-          protocol: 'stdio',
-          command: process.execPath,
-          args: [EVERYTHING, 'stdio'],
-        },
+        everythingStdio(),
       ],
     },
     dataDir,
@@ -309,14 +295,7 @@ describe.concurrent('client commands against a running daemon', { timeout: 150_0
     const world = testWorld(onTestFinished);
     const proxy = await world.proxy({
       config: {
-        mcpServers: [
-          {
-            name: 'everything',
-            protocol: 'stdio',
-            command: process.execPath,
-            args: [EVERYTHING, 'stdio'],
-          },
-        ],
+        mcpServers: [everythingStdio()],
       },
       dataDir: await world.dir(),
       logLevel: 'info',

@@ -4,22 +4,12 @@
  * (`resetTimeoutOnProgress`) lets a call run longer than the timeout. Real `serve`, the
  * reference server-everything over stdio, the SDK client.
  */
-import { join } from 'node:path';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { REPO } from '../helpers/proxy-process.js';
+import { everythingStdio } from './support/everything.js';
 import { connectMcp } from './support/mcp-client.js';
 import { waitForState } from './support/rest.js';
 import { testWorld } from './support/world.js';
-
-const EVERYTHING = join(
-  REPO,
-  'node_modules',
-  '@modelcontextprotocol',
-  'server-everything',
-  'dist',
-  'index.js',
-);
 
 describe('progress of a tool call', { timeout: 60_000 }, () => {
   it('reaches the client step by step and keeps its progress-reset timeout from firing', async ({
@@ -28,14 +18,7 @@ describe('progress of a tool call', { timeout: 60_000 }, () => {
     const world = testWorld(onTestFinished);
     const proxy = await world.proxy({
       config: {
-        mcpServers: [
-          {
-            name: 'everything',
-            protocol: 'stdio',
-            command: process.execPath,
-            args: [EVERYTHING, 'stdio'],
-          },
-        ],
+        mcpServers: [everythingStdio()],
       },
       dataDir: await world.dir(),
     });

@@ -4,11 +4,11 @@
  * Client and the MCP inspector CLI). Breaking the authorization server shows up as degraded in
  * REST, in the SSE events and in the metrics; healing it shows healthy again.
  */
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { REPO, waitFor } from '../helpers/proxy-process.js';
+import { waitFor } from '../helpers/proxy-process.js';
 import { subscribeEvents } from './support/events.js';
+import { EVERYTHING } from './support/everything.js';
 import { runInspector } from './support/inspector.js';
 import { loginThroughDaemon } from './support/login.js';
 import { callTool, connectMcp, toolNames } from './support/mcp-client.js';
@@ -16,15 +16,6 @@ import { metricValue, scrape } from './support/metrics.js';
 import { pidsWithEnv } from './support/processes.js';
 import { waitForState, waitForView } from './support/rest.js';
 import { e2eWorld } from './support/world.js';
-
-const EVERYTHING = join(
-  REPO,
-  'node_modules',
-  '@modelcontextprotocol',
-  'server-everything',
-  'dist',
-  'index.js',
-);
 
 describe('two upstreams behind one proxy', { timeout: 150_000 }, () => {
   const world = e2eWorld();

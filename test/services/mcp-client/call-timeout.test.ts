@@ -5,10 +5,7 @@
  * to the caller, the last one included. A real SDK server over Streamable HTTP on a loopback
  * port, the real connect actor; the bound shortened to 400 ms.
  */
-import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActor, toPromise } from 'xstate';
 import { z } from 'zod';
@@ -16,20 +13,17 @@ import type { CallProgress, UpstreamSession } from '../../../machines/upstream/u
 import { createConnectActor } from '../../../services/mcp-client/connect-actor.js';
 import { silentLogger } from '../../../services/oauth/service-logger.js';
 import { httpEntry } from '../oauth/fixtures.js';
+import { serveMcp } from './local-servers.js';
 
 const IDLE_MS = 400;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let http: ServerType | undefined;
+let stopServer: (() => Promise<void>) | undefined;
 let session: UpstreamSession | undefined;
 afterEach(async () => {
   await session?.close();
-  await new Promise<void>((resolve) => {
-    (http as unknown as { closeAllConnections(): void } | undefined)?.closeAllConnections();
-    if (http) http.close(() => resolve());
-    else resolve();
-  });
-  http = session = undefined;
+  await stopServer?.();
+  stopServer = session = undefined;
 });
 
 /** `steps`: progress every `everyMs`, then the answer; `hang`: never answers. */
@@ -53,18 +47,9 @@ async function startServer(): Promise<string> {
     },
   );
   mcp.registerTool('hang', {}, () => new Promise<never>(() => undefined));
-  const transport = new WebStandardStreamableHTTPServerTransport({
-    sessionIdGenerator: () => crypto.randomUUID(),
-  });
-  await mcp.connect(transport);
-  const app = new Hono();
-  app.all('/mcp', (c) => transport.handleRequest(c.req.raw));
-  const port = await new Promise<number>((resolve) => {
-    http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
-      resolve(info.port),
-    );
-  });
-  return `http://127.0.0.1:${port}/mcp`;
+  const { url, stop } = await serveMcp(mcp);
+  stopServer = stop;
+  return url;
 }
 
 async function connect(url: string): Promise<UpstreamSession> {

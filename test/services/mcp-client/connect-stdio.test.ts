@@ -8,25 +8,11 @@ import { createActor, toPromise } from 'xstate';
 import type { UpstreamEntry, UpstreamSession } from '../../../machines/upstream/upstream.types.js';
 import { createConnectActor } from '../../../services/mcp-client/connect-actor.js';
 import { silentLogger } from '../../../services/oauth/service-logger.js';
+import { stdioEntry } from '../oauth/fixtures.js';
 
 const everything = createRequire(import.meta.url).resolve(
   '@modelcontextprotocol/server-everything/dist/index.js',
 );
-
-function stdioEntry(command: string, args: string[]): UpstreamEntry {
-  return {
-    name: 'local',
-    protocol: 'stdio',
-    url: null,
-    command,
-    args,
-    env: {},
-    cwd: null,
-    headers: {},
-    enabled: true,
-    oauth: null,
-  };
-}
 
 let session: UpstreamSession | undefined;
 afterEach(async () => {

@@ -67,26 +67,37 @@ export async function startSseServer(): Promise<LocalServer> {
 /** A Streamable HTTP server with one stateful session at `/mcp`. */
 export async function startStreamableServer(): Promise<LocalServer> {
   const mcp = echoServer();
+  const { url, stop } = await serveMcp(mcp);
+  return { url, mcp: () => mcp, stop };
+}
+
+/**
+ * Serves `server` (an SDK `McpServer` or low-level `Server`) over Streamable HTTP at `/mcp`
+ * with one stateful session; `stop()` closes it and the listener.
+ */
+export async function serveMcp(mcp: {
+  connect(transport: WebStandardStreamableHTTPServerTransport): Promise<void>;
+  close(): Promise<void>;
+}): Promise<{ url: string; stop(): Promise<void> }> {
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: () => crypto.randomUUID(),
   });
   await mcp.connect(transport);
   const app = new Hono();
   app.all('/mcp', (c) => transport.handleRequest(c.req.raw));
-  let server: ServerType | undefined;
+  let http: ServerType | undefined;
   const port = await new Promise<number>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+    http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
       resolve(info.port),
     );
   });
   return {
     url: `http://127.0.0.1:${port}/mcp`,
-    mcp: () => mcp,
     stop: async () => {
       await mcp.close();
       await new Promise<void>((resolve) => {
-        (server as unknown as { closeAllConnections(): void }).closeAllConnections();
-        server!.close(() => resolve());
+        (http as unknown as { closeAllConnections(): void }).closeAllConnections();
+        http!.close(() => resolve());
       });
     },
   };

@@ -7,30 +7,16 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActor, toPromise } from 'xstate';
-import type {
-  SessionEvent,
-  UpstreamEntry,
-  UpstreamSession,
-} from '../../../machines/upstream/upstream.types.js';
+import type { SessionEvent, UpstreamSession } from '../../../machines/upstream/upstream.types.js';
 import { createConnectActor } from '../../../services/mcp-client/connect-actor.js';
 import { LenientReadBuffer } from '../../../services/mcp-client/stdio-read-buffer.js';
 import { silentLogger } from '../../../services/oauth/service-logger.js';
+import { stdioEntry } from '../oauth/fixtures.js';
 
 const SERVER = join(import.meta.dirname, 'fixtures', 'big-answer-server.mjs');
 const MIB = 1024 * 1024;
 
-const entry: UpstreamEntry = {
-  name: 'local',
-  protocol: 'stdio',
-  url: null,
-  command: process.execPath,
-  args: [SERVER],
-  env: {},
-  cwd: null,
-  headers: {},
-  enabled: true,
-  oauth: null,
-};
+const entry = stdioEntry(process.execPath, [SERVER]);
 
 let session: UpstreamSession | undefined;
 afterEach(async () => {

@@ -4,10 +4,7 @@
  * not run) is left out with a warning instead of listed and failing every call; `execution` is
  * not passed on. A real SDK server over Streamable HTTP on a loopback port, the connect actor.
  */
-import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, expect, it } from 'vitest';
 import { createActor, toPromise } from 'xstate';
@@ -16,17 +13,14 @@ import { createConnectActor } from '../../../services/mcp-client/connect-actor.j
 import type { ServiceLogger } from '../../../services/oauth/index.js';
 import { silentLogger } from '../../../services/oauth/service-logger.js';
 import { httpEntry } from '../oauth/fixtures.js';
+import { serveMcp } from './local-servers.js';
 
-let http: ServerType | undefined;
+let stopServer: (() => Promise<void>) | undefined;
 let session: UpstreamSession | undefined;
 afterEach(async () => {
   await session?.close();
-  await new Promise<void>((resolve) => {
-    (http as unknown as { closeAllConnections(): void } | undefined)?.closeAllConnections();
-    if (http) http.close(() => resolve());
-    else resolve();
-  });
-  http = session = undefined;
+  await stopServer?.();
+  stopServer = session = undefined;
 });
 
 const ICON = { src: 'https://up.example/icon.png', mimeType: 'image/png', sizes: ['48x48'] };
@@ -51,18 +45,9 @@ const TOOLS = [
 async function startServer(): Promise<string> {
   const server = new Server({ name: 'meta', version: '1.0.0' }, { capabilities: { tools: {} } });
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: TOOLS }));
-  const transport = new WebStandardStreamableHTTPServerTransport({
-    sessionIdGenerator: () => crypto.randomUUID(),
-  });
-  await server.connect(transport);
-  const app = new Hono();
-  app.all('/mcp', (c) => transport.handleRequest(c.req.raw));
-  const port = await new Promise<number>((resolve) => {
-    http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
-      resolve(info.port),
-    );
-  });
-  return `http://127.0.0.1:${port}/mcp`;
+  const { url, stop } = await serveMcp(server);
+  stopServer = stop;
+  return url;
 }
 
 it('passes icons and _meta through and leaves out a tool that requires tasks, saying why', async () => {

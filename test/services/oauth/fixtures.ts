@@ -41,6 +41,22 @@ export function httpEntry(
   };
 }
 
+/** A stdio upstream entry named `name` running `command args`. */
+export function stdioEntry(command: string, args: string[], name = 'local'): UpstreamEntry {
+  return {
+    name,
+    protocol: 'stdio',
+    url: null,
+    command,
+    args,
+    env: {},
+    cwd: null,
+    headers: {},
+    enabled: true,
+    oauth: null,
+  };
+}
+
 /** A debug-level pino logger writing JSON lines into `lines`. */
 export function captureLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
