@@ -19,10 +19,11 @@ const denied: ClassifiedFailure = {
   message: 'the authorization server answered access_denied',
 };
 
-async function authenticated() {
+/** `gh` authenticated with a token of `ttlS` seconds issued at T0. */
+async function authenticated(ttlS = 3600) {
   const h = createHarness({
     servers: [gh],
-    records: [recordWithToken(gh.serverKey, 'gh', T0, 3600)],
+    records: [recordWithToken(gh.serverKey, 'gh', T0, ttlS)],
   });
   h.supervisor.start();
   await h.advance(0);
@@ -88,12 +89,7 @@ describe('upstream machine: a login on a working server', () => {
 
   it('that still waits for the browser when the access token is about to expire gives way to a refresh', async () => {
     // 2-minute token: its refresh (at 96 s) must not wait for a login nobody completes.
-    const h = createHarness({
-      servers: [gh],
-      records: [recordWithToken(gh.serverKey, 'gh', T0, 120)],
-    });
-    h.supervisor.start();
-    await h.advance(0);
+    const h = await authenticated(120);
     h.world.manualLogin = true;
     h.child('gh').send({ type: 'auth.login', force: true });
     await h.advance(0);
