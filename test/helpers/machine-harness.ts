@@ -13,8 +13,6 @@ import type {
   LoginOutput,
   RefreshInput,
   RefreshOutput,
-  UpstreamContext,
-  UpstreamEntry,
   UpstreamSession,
 } from '../../machines/upstream/upstream.types.js';
 import { statePath } from '../../machines/upstream/health.js';
@@ -25,9 +23,16 @@ import type {
   StoreReport,
 } from '../../machines/supervisor/supervisor.types.js';
 import { createAsBudget, type AsBudget } from '../../services/runtime/as-budget.js';
+import { T0 } from './machine-fixtures.js';
 
-/** Wall-clock origin of simulated time: 2026-11-24T12:00:00Z. */
-export const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
+export {
+  oauthEntry,
+  plainEntry,
+  recordWithToken,
+  spec,
+  T0,
+  upstreamContext,
+} from './machine-fixtures.js';
 
 export type FakeMode = 'ok' | ClassifiedFailure;
 
@@ -80,97 +85,6 @@ export class FakeWorld {
   waitForLogin(): Promise<void> {
     return new Promise((resolve) => this.pendingLogins.push(resolve));
   }
-}
-
-/** A record holding a token issued at `issuedAt` with lifetime `ttlS`. */
-export function recordWithToken(
-  serverKey: string,
-  name: string,
-  issuedAt: number,
-  ttlS: number,
-  generation = 1,
-): TokenRecord {
-  const base = { ...emptyRecord(serverKey, name, `https://${name}.example/mcp`), generation };
-  return withTokens(
-    base,
-    {
-      access_token: `at-seed-${name}`,
-      token_type: 'Bearer',
-      expires_in: ttlS,
-      refresh_token: `rt-seed-${name}`,
-    },
-    issuedAt,
-  );
-}
-
-export function oauthEntry(name: string, overrides: Partial<UpstreamEntry> = {}): UpstreamEntry {
-  return {
-    name,
-    protocol: 'http',
-    url: `https://${name}.example/mcp`,
-    command: null,
-    args: [],
-    env: {},
-    cwd: null,
-    headers: {},
-    enabled: true,
-    oauth: {
-      client_id: null,
-      client_secret: null,
-      scopes: [],
-      redirect_uri: null,
-      extra_params: {},
-    },
-    ...overrides,
-  };
-}
-
-export function plainEntry(name: string): UpstreamEntry {
-  return oauthEntry(name, { oauth: null });
-}
-
-/**
- * A whole upstream context for code that reads snapshots (health, views, the observer) without
- * running the machine: OAuth server `gh`, nothing stored, nothing failed; `overrides` win.
- */
-export function upstreamContext(overrides: Partial<UpstreamContext> = {}): UpstreamContext {
-  return {
-    entry: oauthEntry('gh'),
-    serverKey: 'gh_0',
-    settings: { threshold: 0.8, minIntervalMs: 10_000 },
-    jitter: 0,
-    env: { now: () => T0, newId: () => 'id' },
-    oauth: true,
-    record: null,
-    session: null,
-    tools: [],
-    failures: 0,
-    nextRetryAt: null,
-    lastError: null,
-    lastResult: null,
-    loginReason: null,
-    loginError: null,
-    oauthError: null,
-    flow: null,
-    stepUpScopes: [],
-    internal: {
-      recordError: null,
-      retryAfterMs: null,
-      lastAttemptAt: null,
-      refreshNow: false,
-      pending: null,
-      rejectedClientId: null,
-    },
-    storeAvailable: true,
-    ...overrides,
-  };
-}
-
-export function spec(
-  entry: UpstreamEntry,
-  serverKey = `${entry.name}_0000000000000000`,
-): ServerSpec {
-  return { entry, serverKey };
 }
 
 function fail(mode: FakeMode): void {
