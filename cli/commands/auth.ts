@@ -76,18 +76,24 @@ async function loginViaDaemon(
   }
   if (!answer.auth_url)
     throw new UsageError(`The daemon did not return an authorization URL for ${server}.`);
-  await announce(answer.auth_url, noBrowser);
-  const spinner = startSpinner(
-    `Waiting for the browser login of ${server} (correlation_id ${answer.correlation_id})…`,
-  );
+  // Ctrl-C is handled from before the URL is shown: a user (or script) that interrupts as soon
+  // as the waiting line appears must get the message and exit 130, not Node's default kill.
+  let spinner: Spinner | null = null;
+  const waiting = (async () => {
+    await announce(answer.auth_url!, noBrowser);
+    spinner = startSpinner(
+      `Waiting for the browser login of ${server} (correlation_id ${answer.correlation_id})…`,
+    );
+    return waitForLogin(ctx, server, tokenBefore, timeoutMs, spinner, out);
+  })();
   try {
     return await untilInterrupted(
-      waitForLogin(ctx, server, tokenBefore, timeoutMs, spinner, out),
-      spinner,
+      waiting,
+      { stop: () => spinner?.stop() },
       `Interrupted; ${keepsWaiting(server)}`,
     );
   } finally {
-    spinner.stop();
+    (spinner as Spinner | null)?.stop();
   }
 }
 
